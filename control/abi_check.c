@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * abi_check.c — the user side's hold on ebpf/shunt_abi.h: any change in a
+ * shared struct's size or layout fails the build here, not at run time.
+ */
+#include <stddef.h>
+
+#include "shunt_abi.h"
+
+_Static_assert(sizeof(struct shunt_counter) == 16, "shunt_counter layout");
+_Static_assert(sizeof(struct shunt_rule) == 8 + SHUNT_NAME_LEN, "shunt_rule layout");
+_Static_assert(sizeof(struct shunt_lpm4) == 8, "shunt_lpm4 layout");
+_Static_assert(sizeof(struct shunt_lpm6) == 20, "shunt_lpm6 layout");
+_Static_assert(sizeof(struct shunt_meta_iface) == 8 + SHUNT_IFNAME_LEN + SHUNT_NAME_LEN,
+	       "shunt_meta_iface layout");
+_Static_assert(offsetof(struct shunt_meta, iface) == 40, "shunt_meta layout");
+_Static_assert(sizeof(struct shunt_meta) == 40 + SHUNT_MAX_IFACES * 56 + 256, "shunt_meta size");
+_Static_assert(SHUNT_MAX_RULES == 64, "rule bitmaps are one __u64");
+_Static_assert(SHUNT_REASON_MAX < 32, "reason names fit the stats tables");
+
+/* The ABI this build speaks; `shunt stats` refuses pins of another one. */
+const int shunt_abi_version = SHUNT_ABI_VERSION;

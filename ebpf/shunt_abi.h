@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * shunt_abi.h — the one header shared by the BPF programs and user space.
+ *
+ * Everything a map key or value is made of lives here, with fixed-width types
+ * and explicit padding. User space checks the sizes with _Static_assert
+ * (control/abi_check.c) so a layout change can never go unnoticed on one side.
+ * Bump SHUNT_ABI_VERSION on any change to a pinned map's key, value or size:
+ * the control plane refuses to reuse pins of another version.
+ */
+#ifndef SHUNT_ABI_H
+#define SHUNT_ABI_H
+
+#include <linux/types.h>
+
+#define SHUNT_ABI_VERSION 1
+
+#define SHUNT_MAX_RULES 64            /* one bit per rule in a __u64 bitmap */
+#define SHUNT_RULE_NONE SHUNT_MAX_RULES /* counter slot: no rule matched */
+#define SHUNT_RULE_SLOTS (SHUNT_MAX_RULES + 1)
+#define SHUNT_NAME_LEN 32
+#define SHUNT_IFNAME_LEN 16           /* IFNAMSIZ */
+#define SHUNT_MAX_IFACES 16
+#define SHUNT_MAX_PREFIXES 8          /* per rule and field (src, dst) */
+#define SHUNT_LPM_ENTRIES 1024        /* >= 64 rules * 8 prefixes * 2 families + /0 */
+
+/* IPv6 extension headers walked before giving up (ipv6_ext_too_deep); the
+ * walk also gives up past 1 KiB into the frame (SHUNT_PARSE_OFF_MASK). */
+#define SHUNT_IPV6_EXT_MAX 6
+
+/* cls_sport/cls_dport have one slot per port plus one for packets that have
+ * no ports (ICMP, other protocols, non-first fragments). */
+#define SHUNT_PORT_NONE 65536
+#define SHUNT_PORT_SLOTS 65537
+
+/* cls_iif key 0: rules that match any ingress interface. */
+#define SHUNT_IIF_ANY 0
+
+enum shunt_lane {
+	SHUNT_LANE_KERNEL = 0,
+	SHUNT_LANE_FAST = 1,
+	SHUNT_LANE_DROP = 2,
+	SHUNT_LANE_MAX,
+};
+
+enum shunt_dir {
+	SHUNT_DIR_INGRESS = 0,
+	SHUNT_DIR_EGRESS = 1,
+	SHUNT_DIR_MAX,
+};
+
+enum shunt_mode {
+	SHUNT_MODE_KERNEL = 0,
+	SHUNT_MODE_HYBRID = 1,
+};
+
+/*
+ * Named reasons, counted per direction in the lane's reason map. The same
+ * names appear in `shunt stats`. X(enum suffix, name, meaning)
+ */
+#define SHUNT_REASONS(X)                                                      \
+	X(NON_IP, "non_ip", "not IPv4/IPv6 (ARP, LLDP, ...): not classified")  \
+	X(VLAN_TOO_DEEP, "vlan_too_deep", "more than two VLAN tags")          \
+	X(TRUNC_ETH, "truncated_eth", "frame shorter than its L2 headers")    \
+	X(TRUNC_IPV4, "truncated_ipv4", "shorter than its IPv4 header")       \
+	X(IPV4_BAD_IHL, "ipv4_bad_ihl", "IPv4 ihl < 5 or version != 4")       \
+	X(IPV4_BAD_LEN, "ipv4_bad_len", "IPv4 total length < header length")  \
+	X(TRUNC_IPV6, "truncated_ipv6", "shorter than its IPv6 header(s)")    \
+	X(IPV6_BAD_VERSION, "ipv6_bad_version", "IPv6 version != 6")          \
+	X(IPV6_EXT_TOO_DEEP, "ipv6_ext_too_deep",                             \
+	  "more IPv6 extension headers (or bytes of them) than shunt walks")                     \
+	X(TRUNC_L4, "truncated_l4", "shorter than its TCP/UDP/ICMP header")   \
+	X(TCP_BAD_DOFF, "tcp_bad_doff", "TCP data offset < 5")                \
+	X(RULE_DROP, "rule_drop", "dropped by a rule with lane = drop")
+
+enum shunt_reason {
+	SHUNT_REASON_OK = 0,
+#define SHUNT_REASON_ENUM(e, n, d) SHUNT_REASON_##e,
+	SHUNT_REASONS(SHUNT_REASON_ENUM)
+#undef SHUNT_REASON_ENUM
+	SHUNT_REASON_MAX,
+};
+
+/* Value of the rule and reason counter maps (per-CPU arrays). */
+struct shunt_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* rules map: what a rule does once it has won. */
+struct shunt_rule {
+	__u8 lane;                /* enum shunt_lane */
+	__u8 pad[7];
+	char name[SHUNT_NAME_LEN]; /* for the CLI; never read by BPF */
+};
+
+/* LPM trie keys of the src/dst prefix maps, address in network order. */
+struct shunt_lpm4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct shunt_lpm6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* meta map, one entry: who owns the pins and what it attached. */
+#define SHUNT_IFACE_CREATED_CLSACT (1u << 0) /* we created the clsact qdisc */
+#define SHUNT_IFACE_TC_ATTACHED (1u << 1)
+
+struct shunt_meta_iface {
+	__u32 ifindex;
+	__u32 flags;              /* SHUNT_IFACE_* */
+	char ifname[SHUNT_IFNAME_LEN];
+	char name[SHUNT_NAME_LEN]; /* the config's name for it */
+};
+
+struct shunt_meta {
+	__u32 abi_version;        /* SHUNT_ABI_VERSION of the owner */
+	__u32 mode;               /* enum shunt_mode */
+	__u32 owner_pid;
+	__u32 nrules;
+	__u64 owner_starttime;    /* /proc/PID/stat field 22: tells pid reuse */
+	__u64 started_unix;       /* wall clock of the start, seconds */
+	__u32 niface;
+	__u32 pad;
+	struct shunt_meta_iface iface[SHUNT_MAX_IFACES];
+	char config[256];         /* path of the config the owner runs */
+};
+
+/* Map keys of the per-direction counter maps. */
+#define SHUNT_RULE_STAT_KEY(dir, rule) ((dir) * SHUNT_RULE_SLOTS + (rule))
+#define SHUNT_REASON_STAT_KEY(dir, reason) ((dir) * SHUNT_REASON_MAX + (reason))
+
+/* tc filter identity: our handle and priority on clsact ingress/egress. */
+#define SHUNT_TC_HANDLE 0x5348 /* "SH" */
+#define SHUNT_TC_PRIO 0x5348
+
+#endif /* SHUNT_ABI_H */
