@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* main.c — the `shunt` binary: subcommands and their options. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "log.h"
+
+static const char usage_text[] =
+	"usage: shunt COMMAND [OPTIONS]\n"
+	"\n"
+	"A hybrid gateway dataplane: XDP steers selected flows to a DPDK fast lane,\n"
+	"everything else stays on the kernel lane, accounted by tc eBPF programs.\n"
+	"\n"
+	"commands:\n"
+	"  run -c FILE [--mode kernel|hybrid] [-v]\n"
+	"        Attach to the config's interfaces and stay in the foreground;\n"
+	"        SIGINT/SIGTERM detach everything this run attached. --mode\n"
+	"        overrides the config's mode (to compare the two on one config).\n"
+	"        This build runs kernel mode; hybrid mode is not implemented yet.\n"
+	"  validate -c FILE [--no-host]\n"
+	"        Check a config. Errors read FILE:LINE: what — what to do. As root\n"
+	"        it also checks the host (interfaces, online cores, NIC queues);\n"
+	"        --no-host skips that (e.g. for a config of another machine).\n"
+	"  stats [-c FILE | --bpffs DIR] [--json] [--watch SEC [--count N]]\n"
+	"        Per-rule and per-reason counters of a running shunt, from its pins\n"
+	"        (default " SHUNT_DEFAULT_BPFFS "). --watch repeats every SEC\n"
+	"        seconds with per-second rates; --json prints one JSON object each\n"
+	"        time. For a shunt started under `ip netns exec`, reach its pins\n"
+	"        with: nsenter -t PID -m -n shunt stats\n"
+	"  detach -c FILE\n"
+	"        Remove what a killed run left: shunt's tc filters on the config's\n"
+	"        interfaces, the clsact qdiscs it created, its pins. Refuses while\n"
+	"        the run is still alive.\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE   config file (see docs/config.md, configs/*.conf)\n"
+	"  -v, --verbose       debug output, including libbpf's and the verifier's\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"exit status: 0 ok, 1 failure (the message says what and where), 2 usage\n";
+
+enum {
+	OPT_MODE = 256,
+	OPT_NO_HOST,
+	OPT_BPFFS,
+	OPT_JSON,
+	OPT_WATCH,
+	OPT_COUNT,
+};
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "no-host", no_argument, NULL, OPT_NO_HOST },
+	{ "bpffs", required_argument, NULL, OPT_BPFFS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "watch", required_argument, NULL, OPT_WATCH },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ 0 },
+};
+
+struct cli {
+	const char *cmd;
+	const char *config;
+	const char *mode;
+	const char *bpffs;
+	bool no_host, json;
+	long watch, count;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "shunt: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " — see shunt --help\n");
+	return 2;
+}
+
+static long parse_count(const char *s, const char *opt)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 86400) {
+		usage_error("%s needs a whole number from 1 to 86400", opt);
+		return -1;
+	}
+	return v;
+}
+
+/* Loads and checks the config; prints every diagnostic. 0 when usable. */
+static int load_config(const struct cli *c, struct shunt_config *cfg, bool host)
+{
+	struct diags dg;
+	int err;
+
+	diags_init(&dg, c->config);
+	err = config_load(c->config, cfg, &dg);
+	if (!err && c->mode) {
+		if (!strcmp(c->mode, "kernel"))
+			cfg->mode = SHUNT_MODE_KERNEL;
+		else if (!strcmp(c->mode, "hybrid"))
+			cfg->mode = SHUNT_MODE_HYBRID;
+	}
+	if (!err && host)
+		err = config_check_host(cfg, &dg);
+	diags_print(&dg, stderr);
+	diags_free(&dg);
+	return err;
+}
+
+static int cmd_validate(const struct cli *c)
+{
+	struct shunt_config cfg;
+	bool host = !c->no_host && geteuid() == 0;
+	int err = load_config(c, &cfg, host);
+
+	if (!err)
+		printf("%s: ok (%s mode, %u interface(s), %u rule(s))%s\n", c->config,
+		       mode_name(cfg.mode), cfg.niface, cfg.nrules,
+		       host ? "" : c->no_host ? ", host not checked" :
+						 ", host not checked (needs root)");
+	config_free(&cfg);
+	return err ? 1 : 0;
+}
+
+static int with_config(const struct cli *c, int (*fn)(const struct shunt_config *))
+{
+	struct shunt_config cfg;
+	int ret;
+
+	if (load_config(c, &cfg, false)) {
+		config_free(&cfg);
+		return 1;
+	}
+	ret = fn(&cfg);
+	config_free(&cfg);
+	return ret;
+}
+
+static int dispatch(const struct cli *c)
+{
+	bool needs_config = strcmp(c->cmd, "stats") != 0;
+
+	if (needs_config && !c->config)
+		return usage_error("%s needs -c FILE", c->cmd);
+	if (c->mode && strcmp(c->mode, "kernel") && strcmp(c->mode, "hybrid"))
+		return usage_error("--mode is \"kernel\" or \"hybrid\", not \"%s\"", c->mode);
+	if (!strcmp(c->cmd, "validate"))
+		return cmd_validate(c);
+	if ((!strcmp(c->cmd, "run") || !strcmp(c->cmd, "detach")) && geteuid() != 0) {
+		fprintf(stderr, "shunt: %s needs root (CAP_BPF, CAP_NET_ADMIN) — run it with sudo\n", c->cmd);
+		return 1;
+	}
+	if (!strcmp(c->cmd, "run"))
+		return with_config(c, cmd_run);
+	if (!strcmp(c->cmd, "detach"))
+		return with_config(c, cmd_detach);
+	if (!strcmp(c->cmd, "stats")) {
+		struct stats_opts o = { .json = c->json, .watch_sec = (unsigned)c->watch,
+					.count = (unsigned)c->count };
+		struct shunt_config cfg;
+		int ret;
+
+		if (c->config && c->bpffs)
+			return usage_error("%s", "give either -c FILE or --bpffs DIR");
+		if (!c->config) {
+			o.bpffs = c->bpffs ? c->bpffs : SHUNT_DEFAULT_BPFFS;
+			return cmd_stats(&o);
+		}
+		if (load_config(c, &cfg, false)) {
+			config_free(&cfg);
+			return 1;
+		}
+		o.bpffs = cfg.bpffs;
+		ret = cmd_stats(&o);
+		config_free(&cfg);
+		return ret;
+	}
+	return usage_error("unknown command \"%s\"", c->cmd);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	int opt;
+
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	c.cmd = argv[1];
+	optind = 2;
+	while ((opt = getopt_long(argc, argv, "c:vh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			c.config = optarg;
+			break;
+		case 'v':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case OPT_MODE:
+			c.mode = optarg;
+			break;
+		case OPT_NO_HOST:
+			c.no_host = true;
+			break;
+		case OPT_BPFFS:
+			c.bpffs = optarg;
+			break;
+		case OPT_JSON:
+			c.json = true;
+			break;
+		case OPT_WATCH:
+			if ((c.watch = parse_count(optarg, "--watch")) < 0)
+				return 2;
+			break;
+		case OPT_COUNT:
+			if ((c.count = parse_count(optarg, "--count")) < 0)
+				return 2;
+			break;
+		default:
+			return usage_error("%s", "bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
+	log_route_libbpf();
+	return dispatch(&c);
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "pins.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <linux/magic.h>
+
+#include "log.h"
+
+#define BPFFS_ROOT "/sys/fs/bpf"
+
+int pins_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[256];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int pins_prepare(const char *dir)
+{
+	char parent[256];
+	char *slash;
+	int err;
+
+	if (!strncmp(dir, BPFFS_ROOT "/", strlen(BPFFS_ROOT "/")) && !on_bpffs(BPFFS_ROOT)) {
+		if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {
+			err = -errno;
+			log_error("%s is not a bpf filesystem and mounting one there failed: %s — mount it (mount -t bpf bpf %s) or set bpffs in the config",
+				  BPFFS_ROOT, strerror(-err), BPFFS_ROOT);
+			return err;
+		}
+		log_info("mounted a bpf filesystem on %s", BPFFS_ROOT);
+	}
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	err = mkdir_p(parent);
+	if (!err && !on_bpffs(parent)) {
+		log_error("%s is not on a bpf filesystem — mount one (mount -t bpf bpf %s) or point bpffs in the config at one",
+			  parent, parent);
+		return -ENOTSUP;
+	}
+	if (!err)
+		err = mkdir_p(dir);
+	if (err)
+		log_error("cannot create pin directory %s: %s", dir, strerror(-err));
+	return err;
+}
+
+int pins_read_meta(const char *dir, struct shunt_meta *m)
+{
+	char path[300];
+	__u32 key = 0;
+	int fd, err;
+
+	if (pins_path(path, sizeof(path), dir, "meta"))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK))
+		return -ENOENT;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	memset(m, 0, sizeof(*m));
+	err = bpf_map_lookup_elem(fd, &key, m) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+uint64_t proc_starttime(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields restart after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* field 3 (state) follows; starttime is field 22 */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &start) != 1)
+		return 0;
+	return start;
+}
+
+bool pins_owner_alive(const struct shunt_meta *m)
+{
+	if (!m->owner_pid)
+		return false;
+	if (kill((pid_t)m->owner_pid, 0) && errno == ESRCH)
+		return false;
+	return proc_starttime((pid_t)m->owner_pid) == m->owner_starttime;
+}
+
+int pins_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT) {
+			err = -errno;
+			log_warn("cannot remove pin %s/%s: %s", dir, e->d_name, strerror(errno));
+		}
+	}
+	closedir(d);
+	if (!err && rmdir(dir) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+static bool fd_holds_prog(int pid, const char *fd, __u32 prog_id)
+{
+	char path[320], line[128];
+	bool hit = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, fd);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!hit && fgets(line, sizeof(line), f)) {
+		unsigned id;
+
+		if (sscanf(line, "prog_id: %u", &id) == 1)
+			hit = id == prog_id;
+	}
+	fclose(f);
+	return hit;
+}
+
+pid_t bpf_prog_holder(__u32 prog_id)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *pe;
+	pid_t found = 0;
+
+	if (!proc)
+		return 0;
+	while (!found && (pe = readdir(proc))) {
+		char path[64], link[64];
+		struct dirent *fe;
+		int pid = atoi(pe->d_name);
+		DIR *fds;
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (!found && (fe = readdir(fds))) {
+			char fdpath[352];
+			ssize_t n;
+
+			snprintf(fdpath, sizeof(fdpath), "%s/%s", path, fe->d_name);
+			n = readlink(fdpath, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			if (!strcmp(link, "anon_inode:bpf-prog") && fd_holds_prog(pid, fe->d_name, prog_id))
+				found = pid;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return found;
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * run.c — `shunt run` and `shunt detach`.
+ *
+ * run: signal handlers first, then everything that can fail without side
+ * effects (host checks, forwarding, rule compilation), then clean up what a
+ * killed run left, then load -> fill maps -> publish meta -> attach per
+ * interface. One cleanup ladder undoes exactly what was done, whether the
+ * start failed half-way or a signal asked us to stop.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lane.h"
+#include "log.h"
+#include "pins.h"
+#include "tc.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int read_sysctl(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* The kernel lane forwards with the kernel: it must be allowed to. */
+static int check_forwarding(void)
+{
+	if (read_sysctl("/proc/sys/net/ipv4/ip_forward") != 1) {
+		log_error("IPv4 forwarding is off in this network namespace — turn it on: sysctl -w net.ipv4.ip_forward=1");
+		return -EINVAL;
+	}
+	if (read_sysctl("/proc/sys/net/ipv6/conf/all/forwarding") != 1)
+		log_warn("IPv6 forwarding is off in this network namespace: IPv6 will not be forwarded (sysctl -w net.ipv6.conf.all.forwarding=1)");
+	return 0;
+}
+
+/*
+ * Cleans up after a run that did not exit: refuses (-EBUSY) if the pins'
+ * owner still runs; otherwise removes shunt's filters from the interfaces
+ * the pinned meta names (and the clsact qdiscs it created) and from the
+ * config's interfaces (where a killed run's pins may be gone), then the pins.
+ */
+static int reap_stale(const struct shunt_config *cfg, bool quiet_if_clean)
+{
+	struct shunt_meta m;
+	int err = pins_read_meta(cfg->bpffs, &m), ret = 0;
+
+	if (!err) {
+		if (pins_owner_alive(&m)) {
+			log_error("shunt run (pid %u) is using %s — stop it first (kill -TERM %u) or give this config another bpffs",
+				  m.owner_pid, cfg->bpffs, m.owner_pid);
+			return -EBUSY;
+		}
+		log_warn("cleaning up after a shunt run that did not exit (pid %u, config %s)",
+			 m.owner_pid, m.config);
+		for (unsigned i = 0; i < m.niface && i < SHUNT_MAX_IFACES; i++) {
+			const struct shunt_meta_iface *mi = &m.iface[i];
+			unsigned fl = TC_DETACH_REAP |
+				      (mi->flags & SHUNT_IFACE_CREATED_CLSACT ? TC_DETACH_CLSACT : 0);
+			int e = tc_detach((int)mi->ifindex, mi->ifname, fl);
+
+			if (e < 0 && !ret)
+				ret = e;
+		}
+	} else if (err != -ENOENT) {
+		log_warn("cannot read %s/meta (%s): removing the directory", cfg->bpffs, strerror(-err));
+	} else if (!quiet_if_clean) {
+		log_info("no pinned state in %s", cfg->bpffs);
+	}
+	/* a run killed under `ip netns exec` lost its pins with its mount
+	 * namespace: its filters are found on the config's interfaces, and the
+	 * clsact it most likely created goes too if nothing else uses it */
+	for (unsigned i = 0; i < cfg->niface; i++) {
+		int ifindex = (int)if_nametoindex(cfg->iface[i].ifname);
+		int e = ifindex ? tc_detach(ifindex, cfg->iface[i].ifname,
+					    TC_DETACH_REAP | TC_DETACH_CLSACT_IF_REAPED) : 0;
+
+		if (e > 0)
+			log_warn("%s: removed tc filters left by a shunt run that did not exit",
+				 cfg->iface[i].ifname);
+		if (e < 0 && !ret)
+			ret = e;
+	}
+	if (ret)
+		return ret;
+	err = pins_remove(cfg->bpffs);
+	if (err)
+		log_error("cannot remove %s: %s — remove it by hand (rm -r %s)", cfg->bpffs,
+			  strerror(-err), cfg->bpffs);
+	return err;
+}
+
+int cmd_detach(const struct shunt_config *cfg)
+{
+	int err = pins_prepare(cfg->bpffs);
+
+	if (!err)
+		err = reap_stale(cfg, false);
+	if (!err)
+		log_info("nothing of shunt's is left on the configured interfaces or in %s", cfg->bpffs);
+	return err ? 1 : 0;
+}
+
+struct run_state {
+	struct lane_bpf *skel;
+	struct shunt_meta meta;
+	bool pinned;
+};
+
+static void teardown(const struct shunt_config *cfg, struct run_state *st)
+{
+	for (unsigned i = 0; i < st->meta.niface; i++) {
+		struct shunt_meta_iface *mi = &st->meta.iface[i];
+
+		if (!(mi->flags & SHUNT_IFACE_TC_ATTACHED))
+			continue;
+		if (tc_detach((int)mi->ifindex, mi->ifname,
+			      mi->flags & SHUNT_IFACE_CREATED_CLSACT ? TC_DETACH_CLSACT : 0) >= 0)
+			log_info("detached from %s (%s)", mi->name, mi->ifname);
+	}
+	if (st->skel)
+		lane_destroy(st->skel);
+	if (st->pinned && pins_remove(cfg->bpffs))
+		log_warn("pins left in %s: remove them with `shunt detach -c %s`", cfg->bpffs, cfg->path);
+}
+
+static void fill_meta(const struct shunt_config *cfg, const uint32_t *ifindex, struct shunt_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->abi_version = SHUNT_ABI_VERSION;
+	m->mode = cfg->mode;
+	m->owner_pid = (__u32)getpid();
+	m->owner_starttime = proc_starttime(getpid());
+	m->started_unix = (__u64)time(NULL);
+	m->nrules = cfg->nrules;
+	m->niface = cfg->niface;
+	for (unsigned i = 0; i < cfg->niface; i++) {
+		m->iface[i].ifindex = ifindex[i];
+		memcpy(m->iface[i].ifname, cfg->iface[i].ifname, sizeof(m->iface[i].ifname));
+		memcpy(m->iface[i].name, cfg->iface[i].name, sizeof(m->iface[i].name));
+	}
+	snprintf(m->config, sizeof(m->config), "%s", cfg->path);
+}
+
+static int start(const struct shunt_config *cfg, struct run_state *st)
+{
+	uint32_t ifindex[SHUNT_MAX_IFACES] = { 0 };
+	struct cls_image *img;
+	struct diags dg;
+	int err;
+
+	diags_init(&dg, cfg->path);
+	err = config_check_host(cfg, &dg);
+	diags_print(&dg, stderr);
+	diags_free(&dg);
+	if (err)
+		return err;
+	if (cfg->mode == SHUNT_MODE_HYBRID) {
+		log_error("hybrid mode needs the XDP steer program and the DPDK fast lane, which this build does not have yet — run the kernel lane: shunt run --mode kernel -c %s",
+			  cfg->path);
+		return -ENOTSUP;
+	}
+	err = check_forwarding();
+	if (err)
+		return err;
+	for (unsigned i = 0; i < cfg->niface; i++)
+		ifindex[i] = if_nametoindex(cfg->iface[i].ifname);
+
+	img = malloc(sizeof(*img));
+	if (!img)
+		return -ENOMEM;
+	err = cls_compile(cfg, ifindex, img);
+	if (err) {
+		log_error("cannot compile the rules: %s", strerror(-err));
+		free(img);
+		return err;
+	}
+
+	err = pins_prepare(cfg->bpffs);
+	if (!err)
+		err = reap_stale(cfg, true);
+	if (err) {
+		free(img);
+		return err;
+	}
+	st->skel = lane_load(cfg->bpffs);
+	st->pinned = true; /* from here on, the pin directory is ours to remove */
+	if (!st->skel) {
+		free(img);
+		return -EINVAL;
+	}
+	err = maps_write_image(lane_object(st->skel), img);
+	free(img);
+	fill_meta(cfg, ifindex, &st->meta);
+	if (!err)
+		err = maps_write_meta(lane_object(st->skel), &st->meta);
+	for (unsigned i = 0; !err && i < cfg->niface && !stop_signal; i++) {
+		struct shunt_meta_iface *mi = &st->meta.iface[i];
+		bool created;
+
+		err = tc_attach((int)ifindex[i], mi->ifname, lane_prog_fd(st->skel, false),
+				lane_prog_fd(st->skel, true), &created);
+		if (err)
+			break;
+		mi->flags = SHUNT_IFACE_TC_ATTACHED | (created ? SHUNT_IFACE_CREATED_CLSACT : 0);
+		/* keep the pinned meta current: a kill -9 right now must still
+		 * let `shunt detach` find this interface and its clsact */
+		err = maps_write_meta(lane_object(st->skel), &st->meta);
+		log_info("attached the kernel lane to %s (%s, ifindex %u)%s", mi->name, mi->ifname,
+			 mi->ifindex, created ? ", created clsact" : "");
+	}
+	return err;
+}
+
+int cmd_run(const struct shunt_config *cfg)
+{
+	struct run_state st = { 0 };
+	int err;
+
+	err = install_signals();
+	if (err) {
+		log_error("cannot install signal handlers: %s", strerror(-err));
+		return 1;
+	}
+	err = start(cfg, &st);
+	if (err || stop_signal) {
+		teardown(cfg, &st);
+		if (err)
+			log_error("not started; nothing is left attached");
+		return err ? 1 : 0;
+	}
+	log_info("ready: %s mode, %u rule(s) on %u interface(s), pins in %s; `shunt stats` shows the counters",
+		 mode_name(cfg->mode), cfg->nrules, cfg->niface, cfg->bpffs);
+
+	while (!stop_signal) {
+		/* interfaces that vanish take our filters with them: say so once */
+		for (unsigned i = 0; i < st.meta.niface; i++) {
+			struct shunt_meta_iface *mi = &st.meta.iface[i];
+
+			if ((mi->flags & SHUNT_IFACE_TC_ATTACHED) && if_nametoindex(mi->ifname) != mi->ifindex) {
+				log_warn("%s (%s) disappeared or changed: the kernel lane is no longer attached there",
+					 mi->name, mi->ifname);
+				mi->flags &= ~SHUNT_IFACE_TC_ATTACHED;
+			}
+		}
+		sleep(1);
+	}
+	log_info("%s: detaching", strsignal(stop_signal));
+	teardown(cfg, &st);
+	log_info("stopped");
+	return 0;
+}

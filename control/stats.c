@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * stats.c — `shunt stats`: the lanes' counters from the pinned maps, as a
+ * table a person reads or as JSON, once or every N seconds (with rates).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "pins.h"
+
+static const char *const reason_names[SHUNT_REASON_MAX] = {
+	[SHUNT_REASON_OK] = "ok",
+#define SHUNT_REASON_NAME(e, n, d) [SHUNT_REASON_##e] = n,
+	SHUNT_REASONS(SHUNT_REASON_NAME)
+#undef SHUNT_REASON_NAME
+};
+
+struct snapshot {
+	struct shunt_meta meta;
+	struct shunt_rule rule[SHUNT_MAX_RULES];
+	struct shunt_counter rstat[SHUNT_DIR_MAX][SHUNT_RULE_SLOTS];
+	struct shunt_counter reason[SHUNT_DIR_MAX][SHUNT_REASON_MAX];
+	struct timespec at;
+};
+
+static int open_pin(const char *dir, const char *name)
+{
+	char path[300];
+	int fd;
+
+	if (pins_path(path, sizeof(path), dir, name))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+/* Sums a per-CPU counter map into out[n]. */
+static int read_percpu(int fd, struct shunt_counter *out, unsigned n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct shunt_counter *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < n; k++) {
+		out[k] = (struct shunt_counter){ 0 };
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			out[k].packets += vals[c].packets;
+			out[k].bytes += vals[c].bytes;
+		}
+	}
+	free(vals);
+	return 0;
+}
+
+static int take(const char *dir, struct snapshot *s)
+{
+	int fd, err;
+
+	memset(s, 0, sizeof(*s));
+	err = pins_read_meta(dir, &s->meta);
+	if (err == -ENOENT) {
+		log_error("no shunt state in %s — is `shunt run` running? (in another mount namespace, e.g. under `ip netns exec`, use nsenter -t PID -m -n shunt stats)",
+			  dir);
+		return err;
+	}
+	if (err) {
+		log_error("cannot read %s/meta: %s", dir, strerror(-err));
+		return err;
+	}
+	if (s->meta.abi_version != (__u32)shunt_abi_version) {
+		log_error("%s was written by a shunt with map layout v%u, this one reads v%d — use the matching shunt binary",
+			  dir, s->meta.abi_version, shunt_abi_version);
+		return -EPROTO;
+	}
+	fd = open_pin(dir, "rules");
+	for (__u32 k = 0; fd >= 0 && k < s->meta.nrules && k < SHUNT_MAX_RULES; k++)
+		bpf_map_lookup_elem(fd, &k, &s->rule[k]);
+	if (fd >= 0)
+		close(fd);
+	fd = open_pin(dir, "lane_rstats");
+	if (fd >= 0) {
+		read_percpu(fd, &s->rstat[0][0], SHUNT_DIR_MAX * SHUNT_RULE_SLOTS);
+		close(fd);
+	}
+	fd = open_pin(dir, "lane_reasons");
+	if (fd >= 0) {
+		read_percpu(fd, &s->reason[0][0], SHUNT_DIR_MAX * SHUNT_REASON_MAX);
+		close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s->at);
+	return 0;
+}
+
+static double rate(__u64 now, __u64 before, double secs)
+{
+	return secs > 0 && now >= before ? (double)(now - before) / secs : 0;
+}
+
+/* A JSON string: names are validated to plain characters, but the config
+ * path is whatever the operator typed. */
+static void print_json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void print_json_counter(const char *key, const struct shunt_counter *c, bool comma)
+{
+	printf("\"%s\":{\"packets\":%llu,\"bytes\":%llu}%s", key, (unsigned long long)c->packets,
+	       (unsigned long long)c->bytes, comma ? "," : "");
+}
+
+static void print_json_lane(const struct shunt_counter in, const struct shunt_counter eg)
+{
+	printf("\"kernel\":{");
+	print_json_counter("ingress", &in, true);
+	print_json_counter("egress", &eg, false);
+	printf("}");
+}
+
+static void print_json(const struct snapshot *s)
+{
+	const struct shunt_meta *m = &s->meta;
+
+	printf("{\"abi\":%u,\"mode\":\"%s\",\"pid\":%u,\"config\":", m->abi_version,
+	       mode_name(m->mode), m->owner_pid);
+	print_json_str(m->config);
+	printf(",\"uptime_s\":%lld,", (long long)(time(NULL) - (time_t)m->started_unix));
+	printf("\"interfaces\":[");
+	for (unsigned i = 0; i < m->niface && i < SHUNT_MAX_IFACES; i++)
+		printf("%s{\"name\":\"%s\",\"ifname\":\"%s\",\"ifindex\":%u,\"tc\":%s}", i ? "," : "",
+		       m->iface[i].name, m->iface[i].ifname, m->iface[i].ifindex,
+		       m->iface[i].flags & SHUNT_IFACE_TC_ATTACHED ? "true" : "false");
+	printf("],\"rules\":[");
+	for (unsigned r = 0; r < m->nrules && r < SHUNT_MAX_RULES; r++) {
+		printf("%s{\"index\":%u,\"name\":\"%s\",\"lane\":\"%s\",", r ? "," : "", r,
+		       s->rule[r].name, lane_name(s->rule[r].lane));
+		print_json_lane(s->rstat[SHUNT_DIR_INGRESS][r], s->rstat[SHUNT_DIR_EGRESS][r]);
+		printf("}");
+	}
+	printf("],\"no_match\":{");
+	print_json_lane(s->rstat[SHUNT_DIR_INGRESS][SHUNT_RULE_NONE],
+			s->rstat[SHUNT_DIR_EGRESS][SHUNT_RULE_NONE]);
+	printf("},\"reasons\":{\"kernel\":{");
+	for (unsigned d = 0; d < SHUNT_DIR_MAX; d++) {
+		printf("%s\"%s\":{", d ? "," : "", d == SHUNT_DIR_INGRESS ? "ingress" : "egress");
+		for (unsigned k = 1; k < SHUNT_REASON_MAX; k++)
+			print_json_counter(reason_names[k], &s->reason[d][k], k + 1 < SHUNT_REASON_MAX);
+		printf("}");
+	}
+	printf("}}}\n");
+}
+
+static void print_row(const char *name, const char *lane, const struct shunt_counter *in,
+		      const struct shunt_counter *eg, const struct shunt_counter *pin,
+		      const struct shunt_counter *peg, double secs)
+{
+	printf("%-20s %-7s %12llu %14llu %12llu %14llu", name, lane,
+	       (unsigned long long)in->packets, (unsigned long long)in->bytes,
+	       (unsigned long long)eg->packets, (unsigned long long)eg->bytes);
+	if (pin)
+		printf(" %10.0f %10.0f", rate(in->packets, pin->packets, secs),
+		       rate(eg->packets, peg->packets, secs));
+	printf("\n");
+}
+
+static void print_table(const struct snapshot *s, const struct snapshot *prev)
+{
+	const struct shunt_meta *m = &s->meta;
+	double secs = prev ? (double)(s->at.tv_sec - prev->at.tv_sec) +
+				     (double)(s->at.tv_nsec - prev->at.tv_nsec) / 1e9 :
+			     0;
+	long long up = (long long)(time(NULL) - (time_t)m->started_unix);
+
+	printf("shunt %s mode, pid %u, up %lldh%02lldm%02llds, config %s\n", mode_name(m->mode),
+	       m->owner_pid, up / 3600, up / 60 % 60, up % 60, m->config);
+	printf("interfaces:");
+	for (unsigned i = 0; i < m->niface && i < SHUNT_MAX_IFACES; i++)
+		printf(" %s=%s(%u)%s", m->iface[i].name, m->iface[i].ifname, m->iface[i].ifindex,
+		       m->iface[i].flags & SHUNT_IFACE_TC_ATTACHED ? "" : "[not attached]");
+	printf("\n\n%-20s %-7s %27s %27s%s\n", "", "", "kernel lane in", "kernel lane out",
+	       prev ? "   in pkt/s  out pkt/s" : "");
+	printf("%-20s %-7s %12s %14s %12s %14s\n", "rule", "lane", "packets", "bytes", "packets",
+	       "bytes");
+	for (unsigned r = 0; r < m->nrules && r < SHUNT_MAX_RULES; r++)
+		print_row(s->rule[r].name, lane_name(s->rule[r].lane), &s->rstat[0][r], &s->rstat[1][r],
+			  prev ? &prev->rstat[0][r] : NULL, prev ? &prev->rstat[1][r] : NULL, secs);
+	print_row("(no rule matched)", "kernel", &s->rstat[0][SHUNT_RULE_NONE],
+		  &s->rstat[1][SHUNT_RULE_NONE], prev ? &prev->rstat[0][SHUNT_RULE_NONE] : NULL,
+		  prev ? &prev->rstat[1][SHUNT_RULE_NONE] : NULL, secs);
+	printf("\n%-20s %-7s %12s %14s %12s %14s\n", "not classified", "", "packets", "bytes",
+	       "packets", "bytes");
+	for (unsigned k = 1; k < SHUNT_REASON_MAX; k++)
+		print_row(reason_names[k], "", &s->reason[0][k], &s->reason[1][k],
+			  prev ? &prev->reason[0][k] : NULL, prev ? &prev->reason[1][k] : NULL, secs);
+}
+
+static volatile sig_atomic_t stats_stop;
+
+static void on_stats_signal(int sig)
+{
+	stats_stop = sig;
+}
+
+int cmd_stats(const struct stats_opts *o)
+{
+	struct snapshot *cur = calloc(2, sizeof(*cur)), *prev = NULL;
+	struct sigaction sa = { .sa_handler = on_stats_signal };
+	unsigned n = 0;
+	int err = 0;
+
+	if (!cur)
+		return 1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (;;) {
+		struct snapshot *s = prev == cur ? cur + 1 : cur;
+
+		err = take(o->bpffs, s);
+		if (err)
+			break;
+		if (o->json)
+			print_json(s);
+		else
+			print_table(s, prev);
+		fflush(stdout);
+		prev = s;
+		if (!o->watch_sec || ++n == o->count || stats_stop)
+			break;
+		if (!o->json)
+			printf("\n");
+		sleep(o->watch_sec);
+		if (stats_stop)
+			break;
+	}
+	free(cur);
+	return err ? 1 : 0;
+}
