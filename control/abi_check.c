@@ -15,8 +15,11 @@ _Static_assert(sizeof(struct shunt_meta_iface) == 8 + SHUNT_IFNAME_LEN + SHUNT_N
 	       "shunt_meta_iface layout");
 _Static_assert(offsetof(struct shunt_meta, iface) == 40, "shunt_meta layout");
 _Static_assert(sizeof(struct shunt_meta) == 40 + SHUNT_MAX_IFACES * 56 + 256, "shunt_meta size");
+_Static_assert(sizeof(struct shunt_flow_key) == 40, "shunt_flow_key layout");
+_Static_assert(sizeof(struct shunt_flow) == 8, "shunt_flow layout");
+_Static_assert(sizeof(struct shunt_addr) == 20, "shunt_addr layout");
 _Static_assert(SHUNT_MAX_RULES == 64, "rule bitmaps are one __u64");
-_Static_assert(SHUNT_REASON_MAX < 32, "reason names fit the stats tables");
+_Static_assert(SHUNT_REASON_MAX < 48, "reason names fit the stats tables");
 
 /* The ABI this build speaks; `shunt stats` refuses pins of another one. */
 const int shunt_abi_version = SHUNT_ABI_VERSION;

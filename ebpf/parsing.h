@@ -58,7 +58,7 @@ struct ipv6_frag_ {
 #define PKT_F_FRAG_LATER (1u << 1) /* not the first fragment: no L4 header */
 #define PKT_F_IP_OPTIONS (1u << 2) /* IPv4 ihl > 5 */
 #define PKT_F_TTL_EXPIRING (1u << 3) /* TTL / hop limit <= 1 */
-#define PKT_F_MCAST (1u << 4)     /* multicast or broadcast destination */
+#define PKT_F_MCAST (1u << 4)     /* multicast or broadcast destination (L2 or L3) */
 
 /* What the parser extracts; addresses and ports as on the wire except the
  * ports, which are host order for the classifier's array index. */
@@ -67,17 +67,20 @@ struct pkt_info {
 	__u8 proto;  /* L4 protocol after extension headers */
 	__u8 flags;  /* PKT_F_* */
 	__u8 has_ports;
-	__u16 sport, dport;
+	__u16 sport, dport;  /* host order */
+	__u8 icmp_type;      /* ICMP/ICMPv6 type, when proto is one of them */
+	__u8 pad[1];
 	__u16 l3_off, l4_off; /* from the start of the frame */
 	__u8 saddr[16], daddr[16];
 };
 
 /*
- * Ethernet and up to SHUNT_VLAN_MAX tags.
+ * Ethernet and up to SHUNT_VLAN_MAX tags; notes a group (multicast or
+ * broadcast) destination MAC in p->flags.
  * Returns the inner EtherType in network byte order, or -TRUNC_ETH,
  * -VLAN_TOO_DEEP.
  */
-static __always_inline int parse_eth(struct cursor *c)
+static __always_inline int parse_eth(struct cursor *c, struct pkt_info *p)
 {
 	struct ethhdr *eth = c->pos;
 	__be16 proto;
@@ -85,6 +88,8 @@ static __always_inline int parse_eth(struct cursor *c)
 	if ((void *)(eth + 1) > c->end)
 		return -SHUNT_REASON_TRUNC_ETH;
 	proto = eth->h_proto;
+	if (eth->h_dest[0] & 1) /* group bit: multicast and broadcast */
+		p->flags |= PKT_F_MCAST;
 	c->pos = eth + 1;
 #pragma unroll
 	for (int i = 0; i < SHUNT_VLAN_MAX; i++) {
@@ -244,6 +249,7 @@ static __always_inline int parse_l4(struct cursor *c, void *data, struct pkt_inf
 
 		if ((void *)(ih + 1) > c->end)
 			return -SHUNT_REASON_TRUNC_L4;
+		p->icmp_type = ih->type;
 	}
 	return 0;
 }
@@ -257,7 +263,7 @@ static __always_inline int parse_packet(void *data, void *data_end, struct pkt_i
 	struct cursor c = { .pos = data, .end = data_end };
 	int ret;
 
-	ret = parse_eth(&c);
+	ret = parse_eth(&c, p);
 	if (ret < 0)
 		return ret;
 	if (ret == ETH_P_IP_BE)

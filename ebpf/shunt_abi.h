@@ -17,10 +17,14 @@
 
 #define SHUNT_MAX_RULES 64            /* one bit per rule in a __u64 bitmap */
 #define SHUNT_RULE_NONE SHUNT_MAX_RULES /* counter slot: no rule matched */
-#define SHUNT_RULE_SLOTS (SHUNT_MAX_RULES + 1)
+#define SHUNT_RULE_FLOW (SHUNT_MAX_RULES + 1) /* counter slot: flows override (steer) */
+#define SHUNT_RULE_SLOTS (SHUNT_MAX_RULES + 2)
 #define SHUNT_NAME_LEN 32
 #define SHUNT_IFNAME_LEN 16           /* IFNAMSIZ */
 #define SHUNT_MAX_IFACES 16
+#define SHUNT_MAX_QUEUES 64           /* per interface: xsks_map and heartbeat slots */
+#define SHUNT_MAX_FLOWS 65536         /* flows override entries */
+#define SHUNT_MAX_LOCAL_ADDRS 1024    /* the gateway's own addresses */
 #define SHUNT_MAX_PREFIXES 8          /* per rule and field (src, dst) */
 #define SHUNT_LPM_ENTRIES 1024        /* >= 64 rules * 8 prefixes * 2 families + /0 */
 
@@ -71,7 +75,17 @@ enum shunt_mode {
 	  "more IPv6 extension headers (or bytes of them) than shunt walks")                     \
 	X(TRUNC_L4, "truncated_l4", "shorter than its TCP/UDP/ICMP header")   \
 	X(TCP_BAD_DOFF, "tcp_bad_doff", "TCP data offset < 5")                \
-	X(RULE_DROP, "rule_drop", "dropped by a rule with lane = drop")
+	X(RULE_DROP, "rule_drop", "dropped by a rule with lane = drop")       \
+	X(FRAGMENT, "fragment", "IP fragment: kept on the kernel lane")       \
+	X(IPV4_OPTIONS, "ipv4_options", "IPv4 options: kept on the kernel lane") \
+	X(TTL_EXPIRING, "ttl_expiring", "TTL/hop limit <= 1: kernel lane (ICMP)") \
+	X(MULTICAST, "multicast", "multicast/broadcast: kept on the kernel lane") \
+	X(NEIGHBOUR, "neighbour", "IPv6 ND/RS/RA: kept on the kernel lane")  \
+	X(LOCAL_DEST, "local_dest", "for the gateway itself: kernel lane")    \
+	X(FAST_NO_SOCKET, "fast_no_socket",                                   \
+	  "fast lane, but no AF_XDP socket on the queue: failed open")        \
+	X(FAST_STALE, "fast_stale",                                           \
+	  "fast lane, but the queue's worker heartbeat is late: failed open")
 
 enum shunt_reason {
 	SHUNT_REASON_OK = 0,
@@ -79,6 +93,31 @@ enum shunt_reason {
 	SHUNT_REASONS(SHUNT_REASON_ENUM)
 #undef SHUNT_REASON_ENUM
 	SHUNT_REASON_MAX,
+};
+
+/* Key of the flows override map: an exact 5-tuple. Addresses and ports in
+ * network order as on the wire; IPv4 in the first 4 address bytes, the rest
+ * zero. */
+struct shunt_flow_key {
+	__u8 family; /* 4 or 6 */
+	__u8 proto;
+	__be16 sport;
+	__be16 dport;
+	__u8 pad[2];
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+struct shunt_flow {
+	__u8 lane; /* enum shunt_lane */
+	__u8 pad[7];
+};
+
+/* Key of the local_addrs map: the gateway's own addresses. */
+struct shunt_addr {
+	__u8 family; /* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16];
 };
 
 /* Value of the rule and reason counter maps (per-CPU arrays). */
@@ -108,6 +147,8 @@ struct shunt_lpm6 {
 /* meta map, one entry: who owns the pins and what it attached. */
 #define SHUNT_IFACE_CREATED_CLSACT (1u << 0) /* we created the clsact qdisc */
 #define SHUNT_IFACE_TC_ATTACHED (1u << 1)
+#define SHUNT_IFACE_XDP_ATTACHED (1u << 2)
+#define SHUNT_IFACE_XDP_GENERIC (1u << 3) /* attached in generic (skb) mode */
 
 struct shunt_meta_iface {
 	__u32 ifindex;
@@ -132,6 +173,10 @@ struct shunt_meta {
 /* Map keys of the per-direction counter maps. */
 #define SHUNT_RULE_STAT_KEY(dir, rule) ((dir) * SHUNT_RULE_SLOTS + (rule))
 #define SHUNT_REASON_STAT_KEY(dir, reason) ((dir) * SHUNT_REASON_MAX + (reason))
+/* steer_rstats: per rule slot and the lane the packet really took. */
+#define SHUNT_STEER_STAT_KEY(lane, rule) ((lane) * SHUNT_RULE_SLOTS + (rule))
+/* heartbeat: one slot per (interface slot, queue), CLOCK_MONOTONIC ns. */
+#define SHUNT_HB_KEY(slot, queue) ((slot) * SHUNT_MAX_QUEUES + (queue))
 
 /* tc filter identity: our handle and priority on clsact ingress/egress. */
 #define SHUNT_TC_HANDLE 0x5348 /* "SH" */

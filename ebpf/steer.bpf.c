@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * steer.bpf.c — the lane decision at the driver (XDP).
+ *
+ * Per packet, in order:
+ *  1. classes that always stay on the kernel lane: non-IP, malformed
+ *     headers, IP fragments, IPv4 options, TTL/hop limit <= 1, multicast and
+ *     broadcast, IPv6 neighbour discovery, the gateway's own addresses;
+ *  2. the exact 5-tuple `flows` override;
+ *  3. the O(1) rule classifier shared with the tc lane (classify.h).
+ * `fast` ends in bpf_redirect_map(&xsks_map, rx_queue, XDP_PASS) when a
+ * socket sits on the queue and its worker's heartbeat is fresh, and falls
+ * back to the kernel lane otherwise (fail-open, counted by reason);
+ * `kernel` is XDP_PASS, `drop` XDP_DROP.
+ *
+ * Handing it to DPDK: the control plane attaches this program itself, and
+ * DPDK's net_af_xdp PMD (through libxdp) adopts an attached program named
+ * `xsk_def_prog` whose BTF carries `xsk_prog_version` in the `xdp_metadata`
+ * section, registering each AF_XDP socket in that program's `xsks_map`
+ * (libxdp 1.3.1 xsk.c: xsk_lookup_program, xsk_lookup_bpf_map). That is why
+ * the entry point has libxdp's name and not one of ours; the control plane
+ * recognises the program as shunt's by its maps (steer_reasons).
+ */
+#define SHUNT_CTX_XDP
+#include "ctx.h"
+#include "classify.h"
+#include "steer_maps.h"
+
+/* Set by the control plane before load, per interface. */
+const volatile __u32 iface_slot = 0;          /* this interface's heartbeat row */
+const volatile __u64 heartbeat_ns = 200000000; /* older than this: fail open */
+
+/* libxdp's default-program protocol, version 1 (see above). */
+#define XDP_METADATA_SECTION "xdp_metadata"
+#define XSK_PROG_VERSION 1
+__uint(xsk_prog_version, XSK_PROG_VERSION) SEC(XDP_METADATA_SECTION);
+
+static __always_inline int keep(__u32 reason, __u32 len)
+{
+	counter_add(&steer_reasons, reason, len);
+	return XDP_PASS;
+}
+
+static __always_inline int is_local(const struct pkt_info *p)
+{
+	struct shunt_addr a = { .family = p->family };
+
+	__builtin_memcpy(a.addr, p->daddr, 16);
+	return bpf_map_lookup_elem(&local_addrs, &a) != NULL;
+}
+
+/* The always-kernel classes. Returns a reason, or 0 to go on. */
+static __always_inline __u32 kernel_only(const struct pkt_info *p)
+{
+	if (p->flags & PKT_F_FRAG)
+		return SHUNT_REASON_FRAGMENT;
+	if (p->flags & PKT_F_IP_OPTIONS)
+		return SHUNT_REASON_IPV4_OPTIONS;
+	if (p->flags & PKT_F_TTL_EXPIRING)
+		return SHUNT_REASON_TTL_EXPIRING;
+	if (p->flags & PKT_F_MCAST)
+		return SHUNT_REASON_MULTICAST;
+	/* router/neighbour solicitation and advertisement, redirect (133-137) */
+	if (p->proto == IPPROTO_ICMPV6_ && p->icmp_type >= 133 && p->icmp_type <= 137)
+		return SHUNT_REASON_NEIGHBOUR;
+	if (is_local(p))
+		return SHUNT_REASON_LOCAL_DEST;
+	return 0;
+}
+
+static __always_inline struct shunt_flow *flow_lookup(const struct pkt_info *p)
+{
+	struct shunt_flow_key k = {
+		.family = p->family,
+		.proto = p->proto,
+		.sport = bpf_htons(p->sport),
+		.dport = bpf_htons(p->dport),
+	};
+
+	__builtin_memcpy(k.saddr, p->saddr, 16);
+	__builtin_memcpy(k.daddr, p->daddr, 16);
+	return bpf_map_lookup_elem(&flows, &k);
+}
+
+/* Is the fast lane there for this queue? 0 yes, or the fail-open reason. */
+static __always_inline __u32 fast_ready(__u32 queue)
+{
+	__u32 hb_key = SHUNT_HB_KEY(iface_slot, queue);
+	__u64 *hb;
+
+	if (!bpf_map_lookup_elem(&xsks_map, &queue))
+		return SHUNT_REASON_FAST_NO_SOCKET;
+	hb = bpf_map_lookup_elem(&heartbeat, &hb_key);
+	if (!hb || !*hb || bpf_ktime_get_ns() - *hb > heartbeat_ns)
+		return SHUNT_REASON_FAST_STALE;
+	return 0;
+}
+
+SEC("xdp")
+int xsk_def_prog(struct xdp_md *ctx)
+{
+	struct pkt_info p = {};
+	__u32 len = ctx_len(ctx), rule, lane, why, queue = ctx->rx_queue_index;
+	struct shunt_flow *fl;
+	int ret;
+
+	ret = parse_packet(ctx_data(ctx), ctx_data_end(ctx), &p);
+	if (ret < 0)
+		return keep((__u32)-ret, len);
+	why = kernel_only(&p);
+	if (why)
+		return keep(why, len);
+
+	fl = flow_lookup(&p);
+	if (fl) {
+		rule = SHUNT_RULE_FLOW;
+		lane = fl->lane;
+	} else {
+		struct shunt_rule *r;
+
+		rule = cls_first(cls_match(&p, ctx_iif(ctx)));
+		r = rule < SHUNT_MAX_RULES ? bpf_map_lookup_elem(&rules, &rule) : NULL;
+		lane = r ? r->lane : SHUNT_LANE_KERNEL;
+	}
+
+	if (lane == SHUNT_LANE_FAST) {
+		why = queue < SHUNT_MAX_QUEUES ? fast_ready(queue) : SHUNT_REASON_FAST_NO_SOCKET;
+		if (why) {
+			counter_add(&steer_reasons, why, len);
+			lane = SHUNT_LANE_KERNEL;
+		}
+	} else if (lane == SHUNT_LANE_DROP) {
+		counter_add(&steer_reasons, SHUNT_REASON_RULE_DROP, len);
+	} else {
+		lane = SHUNT_LANE_KERNEL;
+	}
+	counter_add(&steer_rstats, SHUNT_STEER_STAT_KEY(lane, rule), len);
+
+	if (lane == SHUNT_LANE_FAST)
+		return bpf_redirect_map(&xsks_map, queue, XDP_PASS);
+	return lane == SHUNT_LANE_DROP ? XDP_DROP : XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
