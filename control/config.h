@@ -17,7 +17,6 @@
 
 #define SHUNT_CONFIG_VERSION 1
 #define SHUNT_DEFAULT_BPFFS "/sys/fs/bpf/shunt"
-#define SHUNT_MAX_QUEUES 64
 #define SHUNT_MAX_CORES 128 /* DPDK's RTE_MAX_LCORE in Debian's build */
 
 enum xdp_attach_mode {

@@ -12,8 +12,8 @@
 
 struct lane_bpf;
 
-/* Opens and loads the lane object with its maps pinned under bpffs.
- * Returns the skeleton or NULL (logged). */
+/* Opens and loads the lane object with its maps pinned under bpffs (NULL:
+ * not pinned, for preflight). Returns the skeleton or NULL (logged). */
 struct lane_bpf *lane_load(const char *bpffs);
 void lane_destroy(struct lane_bpf *skel);
 int lane_prog_fd(const struct lane_bpf *skel, bool egress);

@@ -21,7 +21,9 @@
 #include "lane.h"
 #include "log.h"
 #include "pins.h"
+#include "steer.h"
 #include "tc.h"
+#include "xdp.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -73,7 +75,7 @@ static int check_forwarding(void)
  * the pinned meta names (and the clsact qdiscs it created) and from the
  * config's interfaces (where a killed run's pins may be gone), then the pins.
  */
-static int reap_stale(const struct shunt_config *cfg, bool quiet_if_clean)
+static int reap_stale(const struct shunt_config *cfg, bool quiet_if_clean, bool reap_xdp)
 {
 	struct shunt_meta m;
 	int err = pins_read_meta(cfg->bpffs, &m), ret = 0;
@@ -99,6 +101,18 @@ static int reap_stale(const struct shunt_config *cfg, bool quiet_if_clean)
 		log_warn("cannot read %s/meta (%s): removing the directory", cfg->bpffs, strerror(-err));
 	} else if (!quiet_if_clean) {
 		log_info("no pinned state in %s", cfg->bpffs);
+	}
+	/* a killed hybrid run leaves its steer program attached: `detach` and a
+	 * kernel-mode start remove it (a hybrid start replaces it atomically) */
+	for (unsigned i = 0; reap_xdp && i < cfg->niface; i++) {
+		int ifindex = (int)if_nametoindex(cfg->iface[i].ifname);
+		int e = ifindex ? xdp_reap(ifindex, cfg->iface[i].ifname) : 0;
+
+		if (e > 0)
+			log_warn("%s: removed the XDP steer program a shunt run that did not exit left",
+				 cfg->iface[i].ifname);
+		if (e < 0 && !ret)
+			ret = e;
 	}
 	/* a run killed under `ip netns exec` lost its pins with its mount
 	 * namespace: its filters are found on the config's interfaces, and the
@@ -128,7 +142,7 @@ int cmd_detach(const struct shunt_config *cfg)
 	int err = pins_prepare(cfg->bpffs);
 
 	if (!err)
-		err = reap_stale(cfg, false);
+		err = reap_stale(cfg, false, true);
 	if (!err)
 		log_info("nothing of shunt's is left on the configured interfaces or in %s", cfg->bpffs);
 	return err ? 1 : 0;
@@ -136,6 +150,7 @@ int cmd_detach(const struct shunt_config *cfg)
 
 struct run_state {
 	struct lane_bpf *skel;
+	struct steer_bpf *steer[SHUNT_MAX_IFACES];
 	struct shunt_meta meta;
 	bool pinned;
 };
@@ -144,6 +159,13 @@ static void teardown(const struct shunt_config *cfg, struct run_state *st)
 {
 	for (unsigned i = 0; i < st->meta.niface; i++) {
 		struct shunt_meta_iface *mi = &st->meta.iface[i];
+
+		if ((mi->flags & SHUNT_IFACE_XDP_ATTACHED) && st->steer[i])
+			xdp_detach((int)mi->ifindex, mi->ifname, steer_prog_fd(st->steer[i]),
+				   mi->flags & SHUNT_IFACE_XDP_GENERIC);
+		if (st->steer[i])
+			steer_destroy(st->steer[i]);
+		st->steer[i] = NULL;
 
 		if (!(mi->flags & SHUNT_IFACE_TC_ATTACHED))
 			continue;
@@ -175,6 +197,39 @@ static void fill_meta(const struct shunt_config *cfg, const uint32_t *ifindex, s
 	snprintf(m->config, sizeof(m->config), "%s", cfg->path);
 }
 
+/* Hybrid mode: a steer copy per interface, attached after the kernel lane
+ * so that whatever it passes is already accounted. */
+static int start_steer(const struct shunt_config *cfg, struct run_state *st)
+{
+	int err = 0, n;
+
+	for (unsigned i = 0; !err && i < cfg->niface && !stop_signal; i++) {
+		struct shunt_meta_iface *mi = &st->meta.iface[i];
+		bool generic;
+
+		st->steer[i] = steer_load(cfg->bpffs, i, (uint64_t)cfg->dp.heartbeat_ms * 1000000u);
+		if (!st->steer[i])
+			return -EINVAL;
+		if (i == 0) {
+			n = steer_fill_local_addrs(steer_object(st->steer[i]));
+			if (n < 0)
+				return n;
+			log_info("%d local address(es) stay on the kernel lane", n);
+		}
+		err = xdp_attach((int)mi->ifindex, mi->ifname, steer_prog_fd(st->steer[i]),
+				 cfg->iface[i].xdp_mode, &generic);
+		if (err)
+			break;
+		mi->flags |= SHUNT_IFACE_XDP_ATTACHED | (generic ? SHUNT_IFACE_XDP_GENERIC : 0);
+		err = maps_write_meta(lane_object(st->skel), &st->meta);
+		log_info("attached the steer program to %s (%s, %s XDP)", mi->name, mi->ifname,
+			 generic ? "generic" : "native");
+	}
+	if (!err)
+		log_warn("the DPDK fast lane is not part of this build yet: flows steered to the fast lane find no AF_XDP socket and fail open to the kernel lane (counted as fast_no_socket)");
+	return err;
+}
+
 static int start(const struct shunt_config *cfg, struct run_state *st)
 {
 	uint32_t ifindex[SHUNT_MAX_IFACES] = { 0 };
@@ -188,11 +243,6 @@ static int start(const struct shunt_config *cfg, struct run_state *st)
 	diags_free(&dg);
 	if (err)
 		return err;
-	if (cfg->mode == SHUNT_MODE_HYBRID) {
-		log_error("hybrid mode needs the XDP steer program and the DPDK fast lane, which this build does not have yet — run the kernel lane: shunt run --mode kernel -c %s",
-			  cfg->path);
-		return -ENOTSUP;
-	}
 	err = check_forwarding();
 	if (err)
 		return err;
@@ -211,7 +261,7 @@ static int start(const struct shunt_config *cfg, struct run_state *st)
 
 	err = pins_prepare(cfg->bpffs);
 	if (!err)
-		err = reap_stale(cfg, true);
+		err = reap_stale(cfg, true, cfg->mode == SHUNT_MODE_KERNEL);
 	if (err) {
 		free(img);
 		return err;
@@ -242,6 +292,8 @@ static int start(const struct shunt_config *cfg, struct run_state *st)
 		log_info("attached the kernel lane to %s (%s, ifindex %u)%s", mi->name, mi->ifname,
 			 mi->ifindex, created ? ", created clsact" : "");
 	}
+	if (!err && cfg->mode == SHUNT_MODE_HYBRID)
+		err = start_steer(cfg, st);
 	return err;
 }
 

@@ -30,6 +30,9 @@ struct snapshot {
 	struct shunt_rule rule[SHUNT_MAX_RULES];
 	struct shunt_counter rstat[SHUNT_DIR_MAX][SHUNT_RULE_SLOTS];
 	struct shunt_counter reason[SHUNT_DIR_MAX][SHUNT_REASON_MAX];
+	bool has_steer; /* hybrid mode: the XDP steer program's counters */
+	struct shunt_counter steer[SHUNT_LANE_MAX][SHUNT_RULE_SLOTS];
+	struct shunt_counter steer_reason[SHUNT_REASON_MAX];
 	struct timespec at;
 };
 
@@ -105,6 +108,17 @@ static int take(const char *dir, struct snapshot *s)
 		read_percpu(fd, &s->reason[0][0], SHUNT_DIR_MAX * SHUNT_REASON_MAX);
 		close(fd);
 	}
+	fd = open_pin(dir, "steer_rstats");
+	if (fd >= 0) {
+		s->has_steer = true;
+		read_percpu(fd, &s->steer[0][0], SHUNT_LANE_MAX * SHUNT_RULE_SLOTS);
+		close(fd);
+	}
+	fd = open_pin(dir, "steer_reasons");
+	if (fd >= 0) {
+		read_percpu(fd, s->steer_reason, SHUNT_REASON_MAX);
+		close(fd);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &s->at);
 	return 0;
 }
@@ -146,6 +160,17 @@ static void print_json_lane(const struct shunt_counter in, const struct shunt_co
 	printf("}");
 }
 
+static void print_json_steer(const struct snapshot *s, unsigned slot)
+{
+	if (!s->has_steer)
+		return;
+	printf(",\"steer\":{");
+	for (unsigned l = 0; l < SHUNT_LANE_MAX; l++)
+		print_json_counter(lane_name((enum shunt_lane)l), &s->steer[l][slot],
+				   l + 1 < SHUNT_LANE_MAX);
+	printf("}");
+}
+
 static void print_json(const struct snapshot *s)
 {
 	const struct shunt_meta *m = &s->meta;
@@ -156,40 +181,76 @@ static void print_json(const struct snapshot *s)
 	printf(",\"uptime_s\":%lld,", (long long)(time(NULL) - (time_t)m->started_unix));
 	printf("\"interfaces\":[");
 	for (unsigned i = 0; i < m->niface && i < SHUNT_MAX_IFACES; i++)
-		printf("%s{\"name\":\"%s\",\"ifname\":\"%s\",\"ifindex\":%u,\"tc\":%s}", i ? "," : "",
-		       m->iface[i].name, m->iface[i].ifname, m->iface[i].ifindex,
-		       m->iface[i].flags & SHUNT_IFACE_TC_ATTACHED ? "true" : "false");
+		printf("%s{\"name\":\"%s\",\"ifname\":\"%s\",\"ifindex\":%u,\"tc\":%s,\"xdp\":\"%s\"}",
+		       i ? "," : "", m->iface[i].name, m->iface[i].ifname, m->iface[i].ifindex,
+		       m->iface[i].flags & SHUNT_IFACE_TC_ATTACHED ? "true" : "false",
+		       !(m->iface[i].flags & SHUNT_IFACE_XDP_ATTACHED) ? "none" :
+		       m->iface[i].flags & SHUNT_IFACE_XDP_GENERIC	 ? "generic" :
+									   "native");
 	printf("],\"rules\":[");
 	for (unsigned r = 0; r < m->nrules && r < SHUNT_MAX_RULES; r++) {
 		printf("%s{\"index\":%u,\"name\":\"%s\",\"lane\":\"%s\",", r ? "," : "", r,
 		       s->rule[r].name, lane_name(s->rule[r].lane));
 		print_json_lane(s->rstat[SHUNT_DIR_INGRESS][r], s->rstat[SHUNT_DIR_EGRESS][r]);
+		print_json_steer(s, r);
 		printf("}");
 	}
 	printf("],\"no_match\":{");
 	print_json_lane(s->rstat[SHUNT_DIR_INGRESS][SHUNT_RULE_NONE],
 			s->rstat[SHUNT_DIR_EGRESS][SHUNT_RULE_NONE]);
-	printf("},\"reasons\":{\"kernel\":{");
+	print_json_steer(s, SHUNT_RULE_NONE);
+	printf("}");
+	if (s->has_steer) {
+		printf(",\"flow_override\":{\"kernel\":{}");
+		print_json_steer(s, SHUNT_RULE_FLOW);
+		printf("}");
+	}
+	printf(",\"reasons\":{\"kernel\":{");
 	for (unsigned d = 0; d < SHUNT_DIR_MAX; d++) {
 		printf("%s\"%s\":{", d ? "," : "", d == SHUNT_DIR_INGRESS ? "ingress" : "egress");
 		for (unsigned k = 1; k < SHUNT_REASON_MAX; k++)
 			print_json_counter(reason_names[k], &s->reason[d][k], k + 1 < SHUNT_REASON_MAX);
 		printf("}");
 	}
-	printf("}}}\n");
+	printf("}");
+	if (s->has_steer) {
+		printf(",\"steer\":{");
+		for (unsigned k = 1; k < SHUNT_REASON_MAX; k++)
+			print_json_counter(reason_names[k], &s->steer_reason[k], k + 1 < SHUNT_REASON_MAX);
+		printf("}");
+	}
+	printf("}}\n");
 }
 
-static void print_row(const char *name, const char *lane, const struct shunt_counter *in,
-		      const struct shunt_counter *eg, const struct shunt_counter *pin,
-		      const struct shunt_counter *peg, double secs)
+static void print_row(const char *name, const char *lane, const struct snapshot *s,
+		      const struct shunt_counter *in, const struct shunt_counter *eg,
+		      const struct shunt_counter *pin, const struct shunt_counter *peg,
+		      const struct shunt_counter *steer, bool steer_one, double secs)
 {
-	printf("%-20s %-7s %12llu %14llu %12llu %14llu", name, lane,
-	       (unsigned long long)in->packets, (unsigned long long)in->bytes,
-	       (unsigned long long)eg->packets, (unsigned long long)eg->bytes);
+	printf("%-20s %-7s", name, lane);
+	if (s->has_steer) {
+		if (steer && steer_one)
+			printf(" %33llu", (unsigned long long)steer->packets);
+		else if (steer)
+			printf(" %11llu %11llu %9llu", (unsigned long long)steer[SHUNT_LANE_FAST].packets,
+			       (unsigned long long)steer[SHUNT_LANE_KERNEL].packets,
+			       (unsigned long long)steer[SHUNT_LANE_DROP].packets);
+		else
+			printf(" %11s %11s %9s", "", "", "");
+	}
+	printf(" %12llu %14llu %12llu %14llu", (unsigned long long)in->packets,
+	       (unsigned long long)in->bytes, (unsigned long long)eg->packets,
+	       (unsigned long long)eg->bytes);
 	if (pin)
 		printf(" %10.0f %10.0f", rate(in->packets, pin->packets, secs),
 		       rate(eg->packets, peg->packets, secs));
 	printf("\n");
+}
+
+static void steer_col(const struct snapshot *s, unsigned slot, struct shunt_counter out[SHUNT_LANE_MAX])
+{
+	for (unsigned l = 0; l < SHUNT_LANE_MAX; l++)
+		out[l] = s->steer[l][slot];
 }
 
 static void print_table(const struct snapshot *s, const struct snapshot *prev)
@@ -199,28 +260,49 @@ static void print_table(const struct snapshot *s, const struct snapshot *prev)
 				     (double)(s->at.tv_nsec - prev->at.tv_nsec) / 1e9 :
 			     0;
 	long long up = (long long)(time(NULL) - (time_t)m->started_unix);
+	static const struct shunt_counter zero[SHUNT_LANE_MAX];
+	struct shunt_counter st[SHUNT_LANE_MAX];
 
 	printf("shunt %s mode, pid %u, up %lldh%02lldm%02llds, config %s\n", mode_name(m->mode),
 	       m->owner_pid, up / 3600, up / 60 % 60, up % 60, m->config);
 	printf("interfaces:");
 	for (unsigned i = 0; i < m->niface && i < SHUNT_MAX_IFACES; i++)
-		printf(" %s=%s(%u)%s", m->iface[i].name, m->iface[i].ifname, m->iface[i].ifindex,
-		       m->iface[i].flags & SHUNT_IFACE_TC_ATTACHED ? "" : "[not attached]");
-	printf("\n\n%-20s %-7s %27s %27s%s\n", "", "", "kernel lane in", "kernel lane out",
+		printf(" %s=%s(%u)%s%s", m->iface[i].name, m->iface[i].ifname, m->iface[i].ifindex,
+		       m->iface[i].flags & SHUNT_IFACE_TC_ATTACHED ? "" : "[tc not attached]",
+		       !(m->iface[i].flags & SHUNT_IFACE_XDP_ATTACHED) ? "" :
+		       m->iface[i].flags & SHUNT_IFACE_XDP_GENERIC	 ? "[xdp generic]" :
+									   "[xdp native]");
+	printf("\n\n%-20s %-7s", "", "");
+	if (s->has_steer)
+		printf(" %33s", "XDP steer: packets by lane taken");
+	printf(" %27s %27s%s\n", "kernel lane in", "kernel lane out",
 	       prev ? "   in pkt/s  out pkt/s" : "");
-	printf("%-20s %-7s %12s %14s %12s %14s\n", "rule", "lane", "packets", "bytes", "packets",
-	       "bytes");
-	for (unsigned r = 0; r < m->nrules && r < SHUNT_MAX_RULES; r++)
-		print_row(s->rule[r].name, lane_name(s->rule[r].lane), &s->rstat[0][r], &s->rstat[1][r],
-			  prev ? &prev->rstat[0][r] : NULL, prev ? &prev->rstat[1][r] : NULL, secs);
-	print_row("(no rule matched)", "kernel", &s->rstat[0][SHUNT_RULE_NONE],
+	printf("%-20s %-7s", "rule", "lane");
+	if (s->has_steer)
+		printf(" %11s %11s %9s", "fast", "kernel", "drop");
+	printf(" %12s %14s %12s %14s\n", "packets", "bytes", "packets", "bytes");
+	for (unsigned r = 0; r < m->nrules && r < SHUNT_MAX_RULES; r++) {
+		steer_col(s, r, st);
+		print_row(s->rule[r].name, lane_name(s->rule[r].lane), s, &s->rstat[0][r],
+			  &s->rstat[1][r], prev ? &prev->rstat[0][r] : NULL,
+			  prev ? &prev->rstat[1][r] : NULL, st, false, secs);
+	}
+	steer_col(s, SHUNT_RULE_NONE, st);
+	print_row("(no rule matched)", "kernel", s, &s->rstat[0][SHUNT_RULE_NONE],
 		  &s->rstat[1][SHUNT_RULE_NONE], prev ? &prev->rstat[0][SHUNT_RULE_NONE] : NULL,
-		  prev ? &prev->rstat[1][SHUNT_RULE_NONE] : NULL, secs);
-	printf("\n%-20s %-7s %12s %14s %12s %14s\n", "not classified", "", "packets", "bytes",
-	       "packets", "bytes");
+		  prev ? &prev->rstat[1][SHUNT_RULE_NONE] : NULL, st, false, secs);
+	if (s->has_steer) {
+		steer_col(s, SHUNT_RULE_FLOW, st);
+		print_row("(flow override)", "", s, &zero[0], &zero[0], NULL, NULL, st, false, secs);
+	}
+	printf("\n%-20s %-7s", "reason", "");
+	if (s->has_steer)
+		printf(" %33s", "XDP steer packets");
+	printf(" %27s %27s\n", "kernel lane in", "kernel lane out");
 	for (unsigned k = 1; k < SHUNT_REASON_MAX; k++)
-		print_row(reason_names[k], "", &s->reason[0][k], &s->reason[1][k],
-			  prev ? &prev->reason[0][k] : NULL, prev ? &prev->reason[1][k] : NULL, secs);
+		print_row(reason_names[k], "", s, &s->reason[0][k], &s->reason[1][k],
+			  prev ? &prev->reason[0][k] : NULL, prev ? &prev->reason[1][k] : NULL,
+			  &s->steer_reason[k], true, secs);
 }
 
 static volatile sig_atomic_t stats_stop;
