@@ -21,4 +21,7 @@ struct stats_opts {
 };
 int cmd_stats(const struct stats_opts *o);
 
+/* `shunt flow add|del|list ...` on the pinned flows map of bpffs. */
+int cmd_flow(const char *bpffs, int argc, char **argv);
+
 #endif

@@ -41,6 +41,10 @@ static const char usage_text[] =
 	"        seconds with per-second rates; --json prints one JSON object each\n"
 	"        time. For a shunt started under `ip netns exec`, reach its pins\n"
 	"        with: nsenter -t PID -m -n shunt stats\n"
+	"  flow add PROTO SRC DST LANE | flow del PROTO SRC DST | flow list\n"
+	"        [-c FILE | --bpffs DIR]  Exact 5-tuple overrides the XDP steer\n"
+	"        program applies before the rules (hybrid mode), e.g.\n"
+	"        shunt flow add udp 198.18.1.2:40000 198.18.2.2:7000 kernel\n"
 	"  detach -c FILE\n"
 	"        Remove what a killed run left: shunt's tc filters on the config's\n"
 	"        interfaces, the clsact qdiscs it created, its pins. Refuses while\n"
@@ -79,6 +83,8 @@ static const struct option long_opts[] = {
 
 struct cli {
 	const char *cmd;
+	int nargs; /* positional arguments after the command (flow) */
+	char **args;
 	const char *config;
 	const char *mode;
 	const char *bpffs;
@@ -214,9 +220,30 @@ static int with_config(const struct cli *c, int (*fn)(const struct shunt_config 
 	return ret;
 }
 
+/* The bpffs directory a command reads: the config's, --bpffs, or the default. */
+static int with_bpffs(const struct cli *c, char *out, size_t len)
+{
+	struct shunt_config cfg;
+
+	if (c->config && c->bpffs)
+		return usage_error("%s", "give either -c FILE or --bpffs DIR");
+	snprintf(out, len, "%s", c->bpffs ? c->bpffs : SHUNT_DEFAULT_BPFFS);
+	if (!c->config)
+		return 0;
+	if (load_config(c, &cfg, false)) {
+		config_free(&cfg);
+		return 1;
+	}
+	snprintf(out, len, "%s", cfg.bpffs);
+	config_free(&cfg);
+	return 0;
+}
+
 static int dispatch(const struct cli *c)
 {
-	bool needs_config = strcmp(c->cmd, "stats") != 0;
+	bool needs_config = strcmp(c->cmd, "stats") != 0 && strcmp(c->cmd, "flow") != 0;
+	char bpffs[256];
+	int ret;
 
 	if (needs_config && !c->config)
 		return usage_error("%s needs -c FILE", c->cmd);
@@ -232,26 +259,14 @@ static int dispatch(const struct cli *c)
 		return with_config(c, cmd_run);
 	if (!strcmp(c->cmd, "detach"))
 		return with_config(c, cmd_detach);
-	if (!strcmp(c->cmd, "stats")) {
+	if (!strcmp(c->cmd, "stats") || !strcmp(c->cmd, "flow")) {
 		struct stats_opts o = { .json = c->json, .watch_sec = (unsigned)c->watch,
-					.count = (unsigned)c->count };
-		struct shunt_config cfg;
-		int ret;
+					.count = (unsigned)c->count, .bpffs = bpffs };
 
-		if (c->config && c->bpffs)
-			return usage_error("%s", "give either -c FILE or --bpffs DIR");
-		if (!c->config) {
-			o.bpffs = c->bpffs ? c->bpffs : SHUNT_DEFAULT_BPFFS;
-			return cmd_stats(&o);
-		}
-		if (load_config(c, &cfg, false)) {
-			config_free(&cfg);
-			return 1;
-		}
-		o.bpffs = cfg.bpffs;
-		ret = cmd_stats(&o);
-		config_free(&cfg);
-		return ret;
+		ret = with_bpffs(c, bpffs, sizeof(bpffs));
+		if (ret)
+			return ret;
+		return !strcmp(c->cmd, "flow") ? cmd_flow(bpffs, c->nargs, c->args) : cmd_stats(&o);
 	}
 	return usage_error("unknown command \"%s\"", c->cmd);
 }
@@ -309,7 +324,9 @@ int main(int argc, char **argv)
 			return usage_error("%s", "bad option");
 		}
 	}
-	if (optind < argc)
+	c.nargs = argc - optind;
+	c.args = argv + optind;
+	if (c.nargs && strcmp(c.cmd, "flow"))
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
 	log_route_libbpf();
 	return dispatch(&c);
