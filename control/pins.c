@@ -89,8 +89,9 @@ int pins_prepare(const char *dir)
 
 int pins_read_meta(const char *dir, struct shunt_meta *m)
 {
+	struct bpf_map_info info;
+	__u32 key = 0, len = sizeof(info);
 	char path[300];
-	__u32 key = 0;
 	int fd, err;
 
 	if (pins_path(path, sizeof(path), dir, "meta"))
@@ -100,8 +101,20 @@ int pins_read_meta(const char *dir, struct shunt_meta *m)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
-	memset(m, 0, sizeof(*m));
-	err = bpf_map_lookup_elem(fd, &key, m) ? -errno : 0;
+	/* a pin of another shunt version may hold a value of another size:
+	 * never read it into ours */
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+	} else if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(key) ||
+		   info.value_size != sizeof(*m)) {
+		err = -EPROTO;
+	} else {
+		memset(m, 0, sizeof(*m));
+		err = bpf_map_lookup_elem(fd, &key, m) ? -errno : 0;
+		if (!err && m->abi_version != (__u32)shunt_abi_version)
+			err = -EPROTO;
+	}
 	close(fd);
 	return err;
 }

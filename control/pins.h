@@ -17,7 +17,8 @@ extern const int shunt_abi_version;
 /* Creates dir (and mounts bpffs on /sys/fs/bpf when it is under it and not
  * mounted yet, as `ip netns exec` leaves it). 0 or -errno, logged. */
 int pins_prepare(const char *dir);
-/* Reads the pinned meta map of dir: 0, -ENOENT (no run has pinned there), or -errno. */
+/* Reads the pinned meta map of dir: 0, -ENOENT (no run has pinned there),
+ * -EPROTO (pins of another shunt version's map layout), or -errno. */
 int pins_read_meta(const char *dir, struct shunt_meta *m);
 /* Is the process that wrote m still running (pid and start time match)? */
 bool pins_owner_alive(const struct shunt_meta *m);

@@ -97,6 +97,9 @@ static int reap_stale(const struct shunt_config *cfg, bool quiet_if_clean, bool 
 			if (e < 0 && !ret)
 				ret = e;
 		}
+	} else if (err == -EPROTO) {
+		log_warn("%s holds pins of another shunt version's map layout (this one is v%d): removing them so this run pins its own",
+			 cfg->bpffs, shunt_abi_version);
 	} else if (err != -ENOENT) {
 		log_warn("cannot read %s/meta (%s): removing the directory", cfg->bpffs, strerror(-err));
 	} else if (!quiet_if_clean) {

@@ -365,6 +365,30 @@ step_h() {
 	check_eq "h: shunt exit status after SIGTERM" 0 "$rc"
 	check_detached "h: after stop" gw-lan gw-wan
 	check_empty "h: pin dir $pins gone or empty after a normal stop" "$(dir_entries "$pins")"
+
+	echo "# h2. pins of an older, incompatible map layout are replaced with a clear log line"
+	mkdir -p "$pins"
+	bpftool map create "$pins/meta" type array key 4 value 8 entries 1 name meta &&
+		bpftool map create "$pins/cls_proto" type hash key 4 value 4 entries 4 name cls_proto
+	check_nonempty "h2: fake old-layout pins created in $pins" "$(dir_entries "$pins")"
+	if shunt_start "$PREFIX" "$conf"; then
+		pass "h2: shunt run is ready over pins of another layout"
+	else
+		fail "h2: shunt run over pins of another layout did not become ready"
+		return
+	fi
+	if grep -q "another shunt version" "$SHUNT_LOG"; then
+		pass "h2: the log says the old-layout pins were replaced"
+	else
+		fail "h2: no log line about the old-layout pins:"
+		sed 's/^/    | /' "$SHUNT_LOG"
+	fi
+	stats_snapshot --bpffs "$pins"
+	check_eq "h2: stats reads the new pins (abi)" 1 "$(jq -r '.abi' <<<"$STATS_JSON")"
+	rc=0
+	shunt_stop || rc=$?
+	check_eq "h2: shunt exit status after SIGTERM" 0 "$rc"
+	check_empty "h2: pin dir $pins gone or empty after a normal stop" "$(dir_entries "$pins")"
 }
 
 step_i() {
