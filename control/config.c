@@ -295,14 +295,25 @@ bool rule_has_proto(const struct cfg_rule *r, uint8_t proto)
 	return r->proto_any || (r->proto_set[proto / 8] & (1u << (proto % 8)));
 }
 
-static int proto_number(const config_setting_t *s, const char **bad)
+int proto_from_name(const char *s)
 {
 	static const struct {
 		const char *name;
 		int num;
 	} names[] = { { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
 		      { "gre", 47 }, { "esp", 50 }, { "sctp", 132 } };
+	char *end;
+	long v;
 
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].num;
+	v = strtol(s, &end, 10);
+	return end != s && !*end && isdigit((unsigned char)*s) && v >= 0 && v <= 255 ? (int)v : -1;
+}
+
+static int proto_number(const config_setting_t *s, const char **bad)
+{
 	if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
 		long long v = config_setting_get_int64(s);
 
@@ -311,10 +322,7 @@ static int proto_number(const config_setting_t *s, const char **bad)
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return -1;
 	*bad = config_setting_get_string(s);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(*bad, names[i].name))
-			return names[i].num;
-	return -1;
+	return proto_from_name(*bad);
 }
 
 static void parse_proto(struct diags *dg, const config_setting_t *s, struct cfg_rule *r)

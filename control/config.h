@@ -139,6 +139,8 @@ void config_free(struct shunt_config *cfg);
 /* Helpers shared with the rule compiler and the tests. */
 int parse_prefix(const char *s, struct cfg_prefix *out);
 bool rule_has_proto(const struct cfg_rule *r, uint8_t proto);
+/* tcp, udp, icmp, icmpv6, gre, esp, sctp or a number 0-255; -1 otherwise. */
+int proto_from_name(const char *s);
 
 const char *lane_name(enum shunt_lane lane);
 const char *mode_name(enum shunt_mode mode);

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "log.h"
 #include "pins.h"
 
@@ -25,23 +26,6 @@ static const char flow_usage[] =
 	"usage: shunt flow add PROTO SRC DST LANE | del PROTO SRC DST | list\n"
 	"  PROTO  tcp, udp, icmp, icmpv6 or a number; SRC/DST ADDR:PORT, [IPV6]:PORT,\n"
 	"         or ADDR for protocols without ports; LANE fast, kernel or drop";
-
-static int parse_proto(const char *s)
-{
-	static const struct {
-		const char *name;
-		int num;
-	} names[] = { { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 }, { "gre", 47 },
-		      { "esp", 50 }, { "sctp", 132 } };
-	char *end;
-	long v;
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i].name))
-			return names[i].num;
-	v = strtol(s, &end, 10);
-	return end != s && !*end && v >= 0 && v <= 255 ? (int)v : -1;
-}
 
 /* ADDR, ADDR:PORT or [IPV6]:PORT into family/addr/port (network order). */
 static int parse_endpoint(const char *s, bool ports, __u8 *family, __u8 *addr, __be16 *port)
@@ -89,7 +73,7 @@ static int parse_endpoint(const char *s, bool ports, __u8 *family, __u8 *addr, _
 
 static int parse_key(char **argv, struct shunt_flow_key *k)
 {
-	int proto = parse_proto(argv[0]);
+	int proto = proto_from_name(argv[0]);
 	bool ports = proto == 6 || proto == 17;
 	__u8 fam2 = 0;
 

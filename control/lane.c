@@ -9,6 +9,7 @@
 
 #include "lane.skel.h"
 #include "log.h"
+#include "mapfill.h"
 
 struct lane_bpf *lane_load(const char *bpffs)
 {
@@ -21,12 +22,8 @@ struct lane_bpf *lane_load(const char *bpffs)
 		log_error("cannot open the kernel-lane BPF object: %s", strerror(errno));
 		return NULL;
 	}
-	if (!bpffs) {
-		struct bpf_map *map;
-
-		bpf_object__for_each_map(map, skel->obj)
-			bpf_map__set_pin_path(map, NULL);
-	}
+	if (!bpffs)
+		maps_unpin_all(skel->obj);
 	err = lane_bpf__load(skel);
 	if (err) {
 		log_error("cannot load the kernel-lane BPF programs: %s — run with -v to see libbpf's and the verifier's log",

@@ -119,3 +119,11 @@ int maps_write_meta(struct bpf_object *obj, const struct shunt_meta *m)
 	}
 	return 0;
 }
+
+void maps_unpin_all(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+		bpf_map__set_pin_path(map, NULL);
+}

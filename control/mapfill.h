@@ -11,5 +11,7 @@
  * The maps must be fresh: entries of an earlier image are not removed. */
 int maps_write_image(struct bpf_object *obj, const struct cls_image *img);
 int maps_write_meta(struct bpf_object *obj, const struct shunt_meta *m);
+/* Before load: no map of obj is pinned or reused from pins (preflight, tests). */
+void maps_unpin_all(struct bpf_object *obj);
 
 #endif

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "log.h"
+#include "mapfill.h"
 #include "shunt_abi.h"
 #include "steer.skel.h"
 
@@ -22,12 +23,8 @@ struct steer_bpf *steer_load(const char *bpffs, uint32_t slot, uint64_t heartbea
 		log_error("cannot open the XDP steer object: %s", strerror(errno));
 		return NULL;
 	}
-	if (!bpffs) {
-		struct bpf_map *map;
-
-		bpf_object__for_each_map(map, skel->obj)
-			bpf_map__set_pin_path(map, NULL);
-	}
+	if (!bpffs)
+		maps_unpin_all(skel->obj);
 	skel->rodata->iface_slot = slot;
 	skel->rodata->heartbeat_ns = heartbeat_ns;
 	err = steer_bpf__load(skel);

@@ -81,15 +81,13 @@ static int harness_fill(struct lane_bpf_h *h, const struct shunt_config *cfg, co
  * with cfg's rules. */
 static int harness_load(struct lane_bpf_h *h, const struct shunt_config *cfg, const uint32_t *ifindex)
 {
-	struct bpf_map *map;
 	int err;
 
 	memset(h, 0, sizeof(*h));
 	h->skel = lane_bpf__open();
 	if (!h->skel)
 		return -errno;
-	bpf_object__for_each_map(map, h->skel->obj)
-		bpf_map__set_pin_path(map, NULL);
+	maps_unpin_all(h->skel->obj);
 	err = lane_bpf__load(h->skel);
 	if (!err) {
 		h->rstats = bpf_map__fd(h->skel->maps.lane_rstats);
@@ -465,12 +463,8 @@ int main(void)
 		return SKIP;
 	}
 	probe = lane_bpf__open();
-	if (probe) {
-		struct bpf_map *map;
-
-		bpf_object__for_each_map(map, probe->obj)
-			bpf_map__set_pin_path(map, NULL);
-	}
+	if (probe)
+		maps_unpin_all(probe->obj);
 	if (!probe || lane_bpf__load(probe)) {
 		fprintf(stderr, "test_lane: cannot load BPF programs (%s) — skipped\n", strerror(errno));
 		lane_bpf__destroy(probe);
