@@ -201,7 +201,8 @@ static void print_json(const struct snapshot *s)
 	print_json_steer(s, SHUNT_RULE_NONE);
 	printf("}");
 	if (s->has_steer) {
-		printf(",\"flow_override\":{\"kernel\":{}");
+		/* only the steer program applies flow overrides: no tc counters */
+		printf(",\"flow_override\":{\"name\":\"(flow override)\"");
 		print_json_steer(s, SHUNT_RULE_FLOW);
 		printf("}");
 	}
