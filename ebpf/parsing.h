@@ -209,6 +209,11 @@ static __always_inline int parse_ipv6(struct cursor *c, void *data, struct pkt_i
 		}
 		nh = ext->nexthdr;
 		off += len;
+		/* the whole header must be in the frame, not just its first 8 bytes */
+		if (off > SHUNT_PARSE_OFF_MASK)
+			return -SHUNT_REASON_IPV6_EXT_TOO_DEEP;
+		if (data + (off & SHUNT_PARSE_OFF_MASK) > c->end)
+			return -SHUNT_REASON_TRUNC_IPV6;
 	}
 	if (nh == IPPROTO_HOPOPTS_ || nh == IPPROTO_ROUTING_ || nh == IPPROTO_DSTOPTS_ ||
 	    nh == IPPROTO_AH_ || nh == IPPROTO_FRAGMENT_ || off > SHUNT_PARSE_OFF_MASK)

@@ -61,7 +61,8 @@ static __always_inline __u32 kernel_only(const struct pkt_info *p)
 	if (p->flags & PKT_F_MCAST)
 		return SHUNT_REASON_MULTICAST;
 	/* router/neighbour solicitation and advertisement, redirect (133-137) */
-	if (p->proto == IPPROTO_ICMPV6_ && p->icmp_type >= 133 && p->icmp_type <= 137)
+	if (p->family == 6 && p->proto == IPPROTO_ICMPV6_ && p->icmp_type >= 133 &&
+	    p->icmp_type <= 137)
 		return SHUNT_REASON_NEIGHBOUR;
 	if (is_local(p))
 		return SHUNT_REASON_LOCAL_DEST;
@@ -86,12 +87,18 @@ static __always_inline struct shunt_flow *flow_lookup(const struct pkt_info *p)
 static __always_inline __u32 fast_ready(__u32 queue)
 {
 	__u32 hb_key = SHUNT_HB_KEY(iface_slot, queue);
-	__u64 *hb;
+	__u64 *hb, now, beat;
 
 	if (!bpf_map_lookup_elem(&xsks_map, &queue))
 		return SHUNT_REASON_FAST_NO_SOCKET;
 	hb = bpf_map_lookup_elem(&heartbeat, &hb_key);
-	if (!hb || !*hb || bpf_ktime_get_ns() - *hb > heartbeat_ns)
+	if (!hb)
+		return SHUNT_REASON_FAST_STALE;
+	/* one read of each: the worker may write between them, and a beat
+	 * newer than our clock reading is fresh, not a wrapped difference */
+	beat = *(volatile __u64 *)hb;
+	now = bpf_ktime_get_ns();
+	if (!beat || (now > beat && now - beat > heartbeat_ns))
 		return SHUNT_REASON_FAST_STALE;
 	return 0;
 }
