@@ -82,6 +82,8 @@ enum shunt_mode {
 	X(MULTICAST, "multicast", "multicast/broadcast: kept on the kernel lane") \
 	X(NEIGHBOUR, "neighbour", "IPv6 ND/RS/RA: kept on the kernel lane")  \
 	X(LOCAL_DEST, "local_dest", "for the gateway itself: kernel lane")    \
+	X(LINK_LOCAL, "link_local",                                           \
+	  "link-local or loopback destination (never forwarded): kernel lane") \
 	X(FAST_NO_SOCKET, "fast_no_socket",                                   \
 	  "fast lane, but no AF_XDP socket on the queue: failed open")        \
 	X(FAST_STALE, "fast_stale",                                           \

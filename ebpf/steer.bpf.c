@@ -5,7 +5,8 @@
  * Per packet, in order:
  *  1. classes that always stay on the kernel lane: non-IP, malformed
  *     headers, IP fragments, IPv4 options, TTL/hop limit <= 1, multicast and
- *     broadcast, IPv6 neighbour discovery, the gateway's own addresses;
+ *     broadcast, link-local and loopback destinations, IPv6 neighbour
+ *     discovery, the gateway's own addresses;
  *  2. the exact 5-tuple `flows` override;
  *  3. the O(1) rule classifier shared with the tc lane (classify.h).
  * `fast` ends in bpf_redirect_map(&xsks_map, rx_queue, XDP_PASS) when a
@@ -60,6 +61,8 @@ static __always_inline __u32 kernel_only(const struct pkt_info *p)
 		return SHUNT_REASON_TTL_EXPIRING;
 	if (p->flags & PKT_F_MCAST)
 		return SHUNT_REASON_MULTICAST;
+	if (p->flags & PKT_F_LINK_LOCAL)
+		return SHUNT_REASON_LINK_LOCAL;
 	/* router/neighbour solicitation and advertisement, redirect (133-137) */
 	if (p->family == 6 && p->proto == IPPROTO_ICMPV6_ && p->icmp_type >= 133 &&
 	    p->icmp_type <= 137)

@@ -769,6 +769,17 @@ static const struct fixture fixtures[] = {
 	  { ICMP6(135), TTL(255), .next = 1, .ext = { EXT(IPPROTO_DSTOPTS) } }, V6, LAN, 0, KEEP(NEIGHBOUR) },
 
 	/* ---- always kernel: the gateway's own addresses ---- */
+	{ "v6 link-local destination", { TCP(22) }, "fe80::2", "fe80::1", UNKNOWN, 0, KEEP(LINK_LOCAL) },
+	{ "v6 febf:: is link-local too", { TCP(22) }, "fe80::2", "febf::1", UNKNOWN, 0, KEEP(LINK_LOCAL) },
+	{ "v6 fec0:: is not link-local", { TCP(22) }, "2001:db8:1::2", "fec0::1", UNKNOWN, 0,
+	  NOSOCK(R_SSH_FAST) },
+	{ "v6 loopback destination", { TCP(22) }, "2001:db8:1::2", "::1", UNKNOWN, 0, KEEP(LINK_LOCAL) },
+	{ "v6 ::2 is not loopback", { TCP(22) }, "2001:db8:1::2", "::2", UNKNOWN, 0, NOSOCK(R_SSH_FAST) },
+	{ "v4 link-local destination", { TCP(22) }, "169.254.1.2", "169.254.7.7", UNKNOWN, 0,
+	  KEEP(LINK_LOCAL) },
+	{ "v4 loopback destination", { TCP(22) }, "198.18.1.2", "127.0.0.1", UNKNOWN, 0, KEEP(LINK_LOCAL) },
+	{ "v4 169.255/16 is not link-local", { TCP(22) }, "198.18.1.2", "169.255.0.1", UNKNOWN, 0,
+	  NOSOCK(R_SSH_FAST) },
 	{ "v4 local destination", { UDP(7000) }, V4, LAN, 0, .local = "198.18.2.2", KEEP(LOCAL_DEST) },
 	{ "v6 local destination", { UDP(7004) }, V6, LAN, 0, .local = "2001:db8:2::2", KEEP(LOCAL_DEST) },
 	{ "v4 local destination, socket and heartbeat ready", { UDP(7000) }, V4, LAN, SOCK_FRESH,
