@@ -134,6 +134,33 @@ static int flow_list(int fd)
 	return 0;
 }
 
+/*
+ * The steer program skips the flows hash while flow_count[0] is 0. Set it
+ * after an insert; clear it only when a delete left the map empty. (Two
+ * CLIs racing a delete against an insert could clear it over a fresh
+ * entry: the next add sets it again.)
+ */
+static void flow_gate(const char *bpffs, int flows_fd)
+{
+	__u32 zero = 0, on;
+	struct shunt_flow_key k;
+	char path[300];
+	int fd;
+
+	if (pins_path(path, sizeof(path), bpffs, "flow_count"))
+		return;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		log_warn("no flow_count gate in %s: the steer program may ignore overrides — restart shunt run",
+			 bpffs);
+		return;
+	}
+	on = bpf_map_get_next_key(flows_fd, NULL, &k) == 0;
+	if (bpf_map_update_elem(fd, &zero, &on, BPF_ANY))
+		log_warn("cannot update flow_count: %s", strerror(errno));
+	close(fd);
+}
+
 int cmd_flow(const char *bpffs, int argc, char **argv)
 {
 	struct shunt_flow_key k;
@@ -183,6 +210,8 @@ int cmd_flow(const char *bpffs, int argc, char **argv)
 	}
 	if (err && err != -EINVAL && err != -ENOENT && err != -E2BIG)
 		log_error("flows map: %s", strerror(-err));
+	if (!err && strcmp(argv[0], "list"))
+		flow_gate(bpffs, fd);
 	close(fd);
 	return err ? 1 : 0;
 }

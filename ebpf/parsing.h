@@ -59,7 +59,6 @@ struct ipv6_frag_ {
 #define PKT_F_IP_OPTIONS (1u << 2) /* IPv4 ihl > 5 */
 #define PKT_F_TTL_EXPIRING (1u << 3) /* TTL / hop limit <= 1 */
 #define PKT_F_MCAST (1u << 4)     /* multicast or broadcast destination (L2 or L3) */
-#define PKT_F_LINK_LOCAL (1u << 5) /* link-local or loopback destination */
 
 /* What the parser extracts; addresses and ports as on the wire except the
  * ports, which are host order for the classifier's array index. */
@@ -138,8 +137,6 @@ static __always_inline int parse_ipv4(struct cursor *c, void *data, struct pkt_i
 		p->flags |= PKT_F_TTL_EXPIRING;
 	if ((bpf_ntohl(ip->daddr) >> 28) == 0xe || ip->daddr == 0xffffffff)
 		p->flags |= PKT_F_MCAST;
-	if ((bpf_ntohl(ip->daddr) >> 24) == 127 || (bpf_ntohl(ip->daddr) >> 16) == 0xa9fe)
-		p->flags |= PKT_F_LINK_LOCAL; /* 127/8, 169.254/16 */
 	frag = bpf_ntohs(ip->frag_off);
 	if (frag & (IP_MF_ | IP_OFFSET_))
 		p->flags |= PKT_F_FRAG;
@@ -172,11 +169,6 @@ static __always_inline int parse_ipv6(struct cursor *c, void *data, struct pkt_i
 		p->flags |= PKT_F_TTL_EXPIRING;
 	if (ip6->daddr.in6_u.u6_addr8[0] == 0xff)
 		p->flags |= PKT_F_MCAST;
-	/* fe80::/10, and ::1 */
-	if ((ip6->daddr.in6_u.u6_addr8[0] == 0xfe && (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80) ||
-	    (ip6->daddr.in6_u.u6_addr32[0] == 0 && ip6->daddr.in6_u.u6_addr32[1] == 0 &&
-	     ip6->daddr.in6_u.u6_addr32[2] == 0 && ip6->daddr.in6_u.u6_addr32[3] == bpf_htonl(1)))
-		p->flags |= PKT_F_LINK_LOCAL;
 	nh = ip6->nexthdr;
 	/*
 	 * The walk keeps a scalar offset masked to SHUNT_PARSE_OFF_MASK instead

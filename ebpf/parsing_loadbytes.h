@@ -79,8 +79,6 @@ static __always_inline int parse_ipv4_lb(struct xdp_md *ctx, __u32 *off, __u32 l
 		p->flags |= PKT_F_TTL_EXPIRING;
 	if ((bpf_ntohl(ip.daddr) >> 28) == 0xe || ip.daddr == 0xffffffff)
 		p->flags |= PKT_F_MCAST;
-	if ((bpf_ntohl(ip.daddr) >> 24) == 127 || (bpf_ntohl(ip.daddr) >> 16) == 0xa9fe)
-		p->flags |= PKT_F_LINK_LOCAL; /* 127/8, 169.254/16 */
 	frag = bpf_ntohs(ip.frag_off);
 	if (frag & (IP_MF_ | IP_OFFSET_))
 		p->flags |= PKT_F_FRAG;
@@ -109,11 +107,6 @@ static __always_inline int parse_ipv6_lb(struct xdp_md *ctx, __u32 *off, __u32 f
 		p->flags |= PKT_F_TTL_EXPIRING;
 	if (ip6.daddr.in6_u.u6_addr8[0] == 0xff)
 		p->flags |= PKT_F_MCAST;
-	/* fe80::/10, and ::1 */
-	if ((ip6.daddr.in6_u.u6_addr8[0] == 0xfe && (ip6.daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80) ||
-	    (ip6.daddr.in6_u.u6_addr32[0] == 0 && ip6.daddr.in6_u.u6_addr32[1] == 0 &&
-	     ip6.daddr.in6_u.u6_addr32[2] == 0 && ip6.daddr.in6_u.u6_addr32[3] == bpf_htonl(1)))
-		p->flags |= PKT_F_LINK_LOCAL;
 	nh = ip6.nexthdr;
 	o = *off + sizeof(ip6);
 

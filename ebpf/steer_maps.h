@@ -28,6 +28,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } flows SEC(".maps");
 
+/* Entry 0: non-zero while flows may hold entries; `shunt flow` keeps it, so
+ * the steer program skips the flows hash when there is no override. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flow_count SEC(".maps");
+
 /* The gateway's own addresses: traffic for them stays on the kernel lane. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -250,7 +250,7 @@ static void unpin_all(struct bpf_object *obj)
 
 struct steer_h {
 	struct steer_bpf *skel;
-	int prog, rstats, reasons, xsks, flows, local, hb;
+	int prog, rstats, reasons, xsks, flows, flow_count, local, hb;
 };
 
 struct lane_h {
@@ -282,6 +282,7 @@ static int steer_open(struct steer_h *h)
 	h->reasons = bpf_map__fd(h->skel->maps.steer_reasons);
 	h->xsks = bpf_map__fd(h->skel->maps.xsks_map);
 	h->flows = bpf_map__fd(h->skel->maps.flows);
+	h->flow_count = bpf_map__fd(h->skel->maps.flow_count);
 	h->local = bpf_map__fd(h->skel->maps.local_addrs);
 	h->hb = bpf_map__fd(h->skel->maps.heartbeat);
 	return 0;
@@ -520,8 +521,17 @@ static int set_heartbeat(const struct steer_h *h, __u32 slot, __u32 queue, uint6
 	return bpf_map_update_elem(h->hb, &key, &ns, BPF_ANY) ? -errno : 0;
 }
 
-/* Empties what a fixture may have set: flows, local_addrs, xsks_map and
- * every heartbeat. */
+/* flow_count[0]: the steer program consults flows only while it is set
+ * (`shunt flow` keeps it; here the fixtures do). */
+static int set_flow_gate(const struct steer_h *h, __u32 on)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(h->flow_count, &zero, &on, BPF_ANY) ? -errno : 0;
+}
+
+/* Empties what a fixture may have set: flows (and its gate), local_addrs,
+ * xsks_map and every heartbeat. */
 static int steer_reset(const struct steer_h *h)
 {
 	static const uint64_t zero[SHUNT_MAX_IFACES * SHUNT_MAX_QUEUES];
@@ -533,6 +543,7 @@ static int steer_reset(const struct steer_h *h)
 	for (__u32 i = 0; i < n; i++)
 		keys[i] = i;
 	err = clear_map(h->flows, sizeof(struct shunt_flow_key));
+	err = err ?: set_flow_gate(h, 0);
 	err = err ?: clear_map(h->local, sizeof(struct shunt_addr));
 	for (__u32 q = 0; q < SHUNT_MAX_QUEUES && !err; q++)
 		if (bpf_map_delete_elem(h->xsks, &q) && errno != ENOENT)
@@ -1040,6 +1051,7 @@ static int fixture_setup(const struct steer_h *h, const struct fixture *f, const
 		}
 		if (bpf_map_update_elem(h->flows, &k, &v, BPF_NOEXIST))
 			return -errno;
+		return set_flow_gate(h, 1);
 	}
 	return 0;
 }

@@ -438,6 +438,29 @@ step_e() {
 	check_gt "e: iperf kernel.ingress.packets (tc lane)" 0 "$(rule_stat iperf kernel ingress packets)"
 }
 
+step_e2() {
+	echo "# e2. shunt flow: an exact 5-tuple override beats the rules, and goes away"
+	local flow=(icmp 198.18.1.2 198.18.2.2)
+	check_cmd "e2: shunt flow add ${flow[*]} drop" \
+		nsenter -t "$SHUNT_PID" -m -n "$SHUNT_BIN" flow add "${flow[@]}" drop
+	check_eq "e2: shunt flow list shows one override" "1 flow override(s)" \
+		"$(nsenter -t "$SHUNT_PID" -m -n "$SHUNT_BIN" flow list | tail -1)"
+	stats_snapshot
+	if ip netns exec "$LAB_CLIENT" ping -c 3 -i 0.2 -W 1 198.18.2.2 >/dev/null 2>&1; then
+		fail "e2: ping got through a drop override"
+	else
+		pass "e2: ping is dropped by the override"
+	fi
+	stats_snapshot
+	check_eq "e2: flow_override.steer.drop.packets grew by" 3 \
+		"$(( $(stat_in "$STATS_JSON" flow_override steer drop packets) - \
+		     $(stat_in "$STATS_PREV" flow_override steer drop packets) ))"
+	check_cmd "e2: shunt flow del ${flow[*]}" \
+		nsenter -t "$SHUNT_PID" -m -n "$SHUNT_BIN" flow del "${flow[@]}"
+	check_cmd "e2: ping works again after the override is deleted" \
+		ip netns exec "$LAB_CLIENT" ping -c 2 -i 0.2 -W 2 198.18.2.2
+}
+
 step_f() {
 	echo "# f. SIGTERM: exit 0, no XDP program, no tc filter, no clsact left"
 	stop_run "f"
@@ -617,6 +640,7 @@ main() {
 		step_c
 		step_d
 		step_e
+		step_e2
 		step_f
 	else
 		fail "steps a-f skipped"
