@@ -47,7 +47,14 @@ STATS_JSON=""
 STATS_PREV="{}"
 RUN_PROG_IDS=""
 
+PROBE_PID="" # the AF_XDP probe of step e3, while it runs
+
 cleanup() {
+	if [[ -n "$PROBE_PID" ]]; then
+		kill -CONT "$PROBE_PID" 2>/dev/null
+		kill -KILL "$PROBE_PID" 2>/dev/null
+		wait "$PROBE_PID" 2>/dev/null
+	fi
 	shunt_stop >/dev/null 2>&1 || true
 	if [[ -n "$TEST_TMP" && -d "$TEST_TMP" ]]; then
 		rm -rf -- "$TEST_TMP"
@@ -461,6 +468,56 @@ step_e2() {
 		ip netns exec "$LAB_CLIENT" ping -c 2 -i 0.2 -W 2 198.18.2.2
 }
 
+step_e3() {
+	echo "# e3. AF_XDP handoff: libxdp (as DPDK's PMD uses it) adopts the steer program; fast flows reach the sockets; a hung worker fails open"
+	if [[ ! -x "${XSK_PROBE:-}" ]]; then
+		fail "e3: no xsk_probe binary (XSK_PROBE=${XSK_PROBE:-unset})"
+		return
+	fi
+	local out="$TEST_TMP/probe.out" ready="$TEST_TMP/probe.ready" prog_before
+	prog_before="$(ip -n "$LAB_GW" -d link show gw-lan | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')"
+	rm -f "$ready"
+	# both queues of gw-lan: a flow lands on one of them
+	nsenter -t "$SHUNT_PID" -m -n "$XSK_PROBE" gw-lan 2 /sys/fs/bpf/shunt 0 20 "$ready" >"$out" 2>&1 &
+	PROBE_PID=$!
+	if ! wait_for -t 10 test -f "$ready"; then
+		fail "e3: xsk_probe did not register its sockets:"
+		sed 's/^/    | /' "$out"
+		kill "$PROBE_PID" 2>/dev/null
+		wait "$PROBE_PID" 2>/dev/null
+		PROBE_PID=""
+		return
+	fi
+	check_eq "e3: libxdp adopted the attached steer program (prog id)" \
+		"adopted prog_id $prog_before" "$(grep '^adopted' "$out")"
+
+	stats_snapshot
+	udp_stream "e3" 198.18.2.2 7000 200 3
+	check_eq "e3: datagrams reaching the server while the fast lane holds them" 0 "$UDP_RECV_COUNT"
+	stats_snapshot
+	check_eq "e3: udp-fast steer.fast.packets grew by" 200 "$(rule_delta udp-fast steer fast packets)"
+	check_eq "e3: reasons.steer.fast_no_socket grew by" 0 "$(steer_reason_delta fast_no_socket)"
+
+	kill -STOP "$PROBE_PID"
+	sleep 0.5 # > heartbeat_ms (200 in lab.conf): the worker is now late
+	udp_stream "e3" 198.18.2.2 7000 100 5
+	check_eq "e3: with the worker stopped, datagrams fail open to the server" 100 "$UDP_RECV_COUNT"
+	stats_snapshot
+	check_eq "e3: reasons.steer.fast_stale grew by" 100 "$(steer_reason_delta fast_stale)"
+	check_eq "e3: udp-fast steer.kernel.packets grew by" 100 "$(rule_delta udp-fast steer kernel packets)"
+
+	kill -CONT "$PROBE_PID"
+	kill -TERM "$PROBE_PID"
+	wait "$PROBE_PID" 2>/dev/null
+	PROBE_PID=""
+	check_eq "e3: the probe received exactly the fast-lane datagrams" "received 200" \
+		"$(grep '^received' "$out")"
+	check_eq "e3: closing the sockets leaves the steer program attached (prog id)" "$prog_before" \
+		"$(ip -n "$LAB_GW" -d link show gw-lan | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')"
+	udp_stream "e3" 198.18.2.2 7000 50 5
+	check_eq "e3: with the sockets gone, datagrams fail open to the server" 50 "$UDP_RECV_COUNT"
+}
+
 step_f() {
 	echo "# f. SIGTERM: exit 0, no XDP program, no tc filter, no clsact left"
 	stop_run "f"
@@ -641,6 +698,7 @@ main() {
 		step_d
 		step_e
 		step_e2
+		step_e3
 		step_f
 	else
 		fail "steps a-f skipped"
