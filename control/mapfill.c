@@ -76,6 +76,25 @@ static int write_lpm(struct bpf_object *obj, const char *name4, const char *name
 	return 0;
 }
 
+/* cls_iif_arr: the any-interface bitmap everywhere, the configured
+ * interfaces' bitmaps at their ifindex. */
+static int write_iif_array(struct bpf_object *obj, const struct cls_image *img)
+{
+	uint64_t *arr = malloc(SHUNT_IIF_ARRAY * sizeof(*arr));
+	int err;
+
+	if (!arr)
+		return -ENOMEM;
+	for (unsigned i = 0; i < SHUNT_IIF_ARRAY; i++)
+		arr[i] = img->niif ? img->iif[0].rules : 0;
+	for (unsigned i = 0; i < img->niif; i++)
+		if (img->iif[i].ifindex != SHUNT_IIF_ANY && img->iif[i].ifindex < SHUNT_IIF_ARRAY)
+			arr[img->iif[i].ifindex] = img->iif[i].rules;
+	err = write_array(obj, "cls_iif_arr", arr, SHUNT_IIF_ARRAY, sizeof(*arr));
+	free(arr);
+	return err;
+}
+
 int maps_write_image(struct bpf_object *obj, const struct cls_image *img)
 {
 	int fd, err;
@@ -103,7 +122,7 @@ int maps_write_image(struct bpf_object *obj, const struct cls_image *img)
 			return err;
 		}
 	}
-	return 0;
+	return write_iif_array(obj, img);
 }
 
 int maps_write_meta(struct bpf_object *obj, const struct shunt_meta *m)

@@ -54,11 +54,15 @@ static __always_inline __u64 cls_match(const struct pkt_info *p, __u32 iif)
 		return 0;
 	/* interfaces shunt does not know (and local traffic, iif 0) see only
 	 * the rules that match any interface */
-	v = bpf_map_lookup_elem(&cls_iif, &iif);
-	if (!v) {
-		__u32 any = SHUNT_IIF_ANY;
+	if (iif < SHUNT_IIF_ARRAY) {
+		v = bpf_map_lookup_elem(&cls_iif_arr, &iif);
+	} else {
+		v = bpf_map_lookup_elem(&cls_iif, &iif);
+		if (!v) {
+			__u32 any = SHUNT_IIF_ANY;
 
-		v = bpf_map_lookup_elem(&cls_iif, &any);
+			v = bpf_map_lookup_elem(&cls_iif, &any);
+		}
 	}
 	return v ? m & *v : 0;
 }

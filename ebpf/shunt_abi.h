@@ -39,6 +39,9 @@
 
 /* cls_iif key 0: rules that match any ingress interface. */
 #define SHUNT_IIF_ANY 0
+/* ifindexes below this are looked up in the cls_iif_arr array (inlined by
+ * the JIT, ~1 ns) rather than the cls_iif hash (~40 ns on the bench VM). */
+#define SHUNT_IIF_ARRAY 4096
 
 enum shunt_lane {
 	SHUNT_LANE_KERNEL = 0,

@@ -365,6 +365,54 @@ static void test_fixtures(void)
 	harness_free(&lab);
 }
 
+/* ---- ingress ifindex on both lookup paths: array (< SHUNT_IIF_ARRAY) and hash ---- */
+
+static const char far_rules[] =
+	"version = 1;\n"
+	"interfaces = ( { name = \"near\"; ifname = \"near0\"; }, { name = \"far\"; ifname = \"far0\"; } );\n"
+	"rules = (\n"
+	"  { name = \"from-near\"; proto = \"udp\"; ingress = \"near\"; lane = \"kernel\"; },\n"
+	"  { name = \"from-far\"; proto = \"udp\"; ingress = \"far\"; lane = \"kernel\"; },\n"
+	"  { name = \"any-udp\"; proto = \"udp\"; lane = \"kernel\"; }\n"
+	");\n";
+
+static void test_iif_paths(void)
+{
+	/* 70000: past cls_iif_arr, so the hash answers */
+	static const uint32_t ifx[2] = { 21, SHUNT_IIF_ARRAY + 65904 };
+	static const struct {
+		uint32_t iif;
+		int rule;
+	} cases[] = {
+		{ 21, 0 }, { SHUNT_IIF_ARRAY + 65904, 1 }, { 22, 2 }, { SHUNT_IIF_ARRAY - 1, 2 },
+		{ SHUNT_IIF_ARRAY, 2 }, { SHUNT_IIF_ARRAY + 65905, 2 }, { 0, 2 },
+	};
+	struct shunt_config cfg;
+	struct lane_bpf_h h;
+	struct diags dg;
+
+	diags_init(&dg, "far_rules");
+	CU_ASSERT_FATAL(config_load_string(far_rules, "far_rules", &cfg, &dg) == 0);
+	diags_free(&dg);
+	CU_ASSERT_FATAL(harness_load(&h, &cfg, ifx) == 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pkt_spec spec = { UDP(9) };
+		uint8_t buf[256];
+		struct outcome o;
+		size_t len;
+
+		pkt_set_addrs(&spec, "198.18.1.2", "198.18.2.2");
+		len = pkt_build(&spec, buf, sizeof(buf));
+		CU_ASSERT_FATAL(len > 0 && run_pkt(&h, i & 1, buf, len, cases[i].iif, &o) == 0);
+		if (o.rule != cases[i].rule || o.several)
+			fprintf(stderr, "\ningress ifindex %u: rule %d, want %d\n", cases[i].iif, o.rule,
+				cases[i].rule);
+		CU_ASSERT_EQUAL(o.rule, cases[i].rule);
+	}
+	config_free(&cfg);
+	harness_free(&h);
+}
+
 /* ---- random rule sets: BPF == compiled image == reference ---- */
 
 static void key_to_spec(const struct cls_key *k, struct pkt_spec *s)
@@ -476,6 +524,7 @@ int main(void)
 		return 1;
 	CU_pSuite s = CU_add_suite("lane_bpf", NULL, NULL);
 	CU_add_test(s, "fixtures", test_fixtures);
+	CU_add_test(s, "ingress ifindex: array and hash paths", test_iif_paths);
 	CU_add_test(s, "random rule sets: bpf == image == reference", test_random_agreement);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
