@@ -25,6 +25,7 @@
 #include "config.h"
 #include "lane.skel.h"
 #include "mapfill.h"
+#include "bpfutil.h"
 #include "pktbuild.h"
 #include "randrules.h"
 #include "refmatch.h"
@@ -39,21 +40,6 @@ struct lane_bpf_h {
 	int rstats, reasons;
 	int ncpu;
 };
-
-/* Deletes every entry of a hash or LPM map. */
-static int clear_map(int fd, size_t key_size)
-{
-	unsigned char key[64], next[64];
-
-	if (key_size > sizeof(key))
-		return -E2BIG;
-	while (bpf_map_get_next_key(fd, NULL, next) == 0) {
-		memcpy(key, next, key_size);
-		if (bpf_map_delete_elem(fd, key))
-			return -errno;
-	}
-	return 0;
-}
 
 /* Writes cfg's rules into a loaded object, replacing an earlier rule set:
  * the prefix and interface tables are emptied first, the arrays are
@@ -415,30 +401,6 @@ static void test_iif_paths(void)
 
 /* ---- random rule sets: BPF == compiled image == reference ---- */
 
-static void key_to_spec(const struct cls_key *k, struct pkt_spec *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->family = k->family;
-	memcpy(s->saddr, k->saddr, 16);
-	memcpy(s->daddr, k->daddr, 16);
-	s->proto = k->proto;
-	s->sport = k->sport;
-	s->dport = k->dport;
-	if (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP && k->proto != IPPROTO_ICMP &&
-	    k->proto != IPPROTO_ICMPV6)
-		s->raw_len = 8;
-	/* TCP/UDP without ports: a fragment after the first, in either family */
-	if ((k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) && !k->has_ports) {
-		if (k->family == 4) {
-			s->frag_off = 185;
-		} else {
-			s->next = 1;
-			s->ext[0] = (struct pkt_ext){ .type = IPPROTO_FRAGMENT, .frag_off = 185 };
-		}
-	}
-	s->payload_len = 16;
-}
-
 #define RAND_SETS 200
 #define RAND_KEYS 50
 
@@ -473,7 +435,7 @@ static void test_random_agreement(void)
 			size_t len;
 
 			rr_random_key(&g, cfg, &k);
-			key_to_spec(&k, &spec);
+			pkt_spec_from_key(&k, &spec);
 			len = pkt_build(&spec, buf, sizeof(buf));
 			CU_ASSERT_FATAL(len > 0);
 			want = ref_match(cfg, rr_ifindex, &k);

@@ -44,6 +44,7 @@
 #include "config.h"
 #include "lane.skel.h"
 #include "mapfill.h"
+#include "bpfutil.h"
 #include "pktbuild.h"
 #include "randrules.h"
 #include "refmatch.h"
@@ -195,23 +196,6 @@ static int xsk_open(struct xsk_state *x, const char *ifname, __u32 queue)
 /* ---- loading, filling and reading the programs' maps ---- */
 
 static int ncpu;
-
-/* Deletes every entry of a hash or LPM map. */
-static int clear_map(int fd, size_t key_size)
-{
-	unsigned char key[64], next[64];
-
-	if (fd < 0)
-		return -EBADF;
-	if (key_size > sizeof(key))
-		return -E2BIG;
-	while (bpf_map_get_next_key(fd, NULL, next) == 0) {
-		memcpy(key, next, key_size);
-		if (bpf_map_delete_elem(fd, key))
-			return -errno;
-	}
-	return 0;
-}
 
 /* Writes cfg's rules into a loaded object (steer or lane), replacing an
  * earlier rule set: the prefix and interface tables are emptied first, the
@@ -403,20 +387,6 @@ static const char *reason_name(int r)
 	if (r < 0 || r >= SHUNT_REASON_MAX)
 		return "(several or not by one packet)";
 	return reason_names[r];
-}
-
-static const char *lane_word(int lane)
-{
-	switch (lane) {
-	case SHUNT_LANE_KERNEL:
-		return "kernel";
-	case SHUNT_LANE_FAST:
-		return "fast";
-	case SHUNT_LANE_DROP:
-		return "drop";
-	default:
-		return "-";
-	}
 }
 
 static const char *xdp_word(int v)
@@ -1062,7 +1032,7 @@ static struct shunt_config *lab_cfg;
 static void print_expect(FILE *out, const char *what, int verdict, int rule, int lane, int reason)
 {
 	fprintf(out, "    %-9s %s, rule slot %d (%s lane), reason %s\n", what, xdp_word(verdict), rule,
-		rule >= 0 ? lane_word(lane) : "-", reason_name(reason));
+		rule >= 0 ? lane_name((enum shunt_lane)lane) : "-", reason_name(reason));
 }
 
 static void test_fixtures(void)
@@ -1141,36 +1111,12 @@ static void test_fixtures(void)
 
 /* ---- random rule sets: steer == lane == image == reference ---- */
 
-static void key_to_spec(const struct cls_key *k, struct pkt_spec *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->family = k->family;
-	memcpy(s->saddr, k->saddr, 16);
-	memcpy(s->daddr, k->daddr, 16);
-	s->proto = k->proto;
-	s->sport = k->sport;
-	s->dport = k->dport;
-	if (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP && k->proto != IPPROTO_ICMP &&
-	    k->proto != IPPROTO_ICMPV6)
-		s->raw_len = 8;
-	/* TCP/UDP without ports: a fragment after the first, in either family */
-	if ((k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) && !k->has_ports) {
-		if (k->family == 4) {
-			s->frag_off = 185;
-		} else {
-			s->next = 1;
-			s->ext[0] = (struct pkt_ext){ .type = IPPROTO_FRAGMENT, .frag_off = 185 };
-		}
-	}
-	s->payload_len = 16;
-}
-
 #define RAND_SETS 200
 #define RAND_KEYS 50
 #define RAND_SEED 0x53740000ull
 
 /* The always-kernel class a random key falls in (its frame is built by
- * key_to_spec: TTL 64, unicast MACs, no options, nothing in local_addrs), or
+ * pkt_spec_from_key: TTL 64, unicast MACs, no options, nothing in local_addrs), or
  * 0: TCP/UDP keys without ports are non-first fragments, and the generator
  * draws destinations such as 255.255.255.255 (all ones in 0.0.0.0/0) or
  * 224/4 and ff00::/8 ones. */
@@ -1252,7 +1198,7 @@ static void test_random_agreement(void)
 			size_t len;
 
 			rr_random_key(&g, cfg, &k);
-			key_to_spec(&k, &spec);
+			pkt_spec_from_key(&k, &spec);
 			len = pkt_build(&spec, buf, sizeof(buf));
 			CU_ASSERT_FATAL(len > 0);
 			want = ref_match(cfg, rr_ifindex, &k);

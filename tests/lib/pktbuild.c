@@ -455,3 +455,26 @@ void pkt_hexdump(FILE *out, const uint8_t *buf, size_t len)
 		fputc('\n', out);
 	}
 }
+
+void pkt_spec_from_key(const struct cls_key *k, struct pkt_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->family = k->family;
+	memcpy(s->saddr, k->saddr, 16);
+	memcpy(s->daddr, k->daddr, 16);
+	s->proto = k->proto;
+	s->sport = k->sport;
+	s->dport = k->dport;
+	if (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP && k->proto != IPPROTO_ICMP &&
+	    k->proto != IPPROTO_ICMPV6)
+		s->raw_len = 8;
+	if ((k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) && !k->has_ports) {
+		if (k->family == 4) {
+			s->frag_off = 185;
+		} else {
+			s->next = 1;
+			s->ext[0] = (struct pkt_ext){ .type = IPPROTO_FRAGMENT, .frag_off = 185 };
+		}
+	}
+	s->payload_len = 16;
+}

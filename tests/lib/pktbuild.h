@@ -118,6 +118,14 @@ size_t pkt_build(const struct pkt_spec *spec, uint8_t *buf, size_t cap);
  */
 void pkt_spec_to_key(const struct pkt_spec *spec, uint32_t iif, struct cls_key *k);
 
+/*
+ * The inverse: a frame description from which a correct parser extracts k
+ * (iif aside). TCP/UDP keys without ports become fragments after the first
+ * (IPv4 offset, or an IPv6 fragment header); other protocols carry 8 raw
+ * bytes; 16 bytes of payload.
+ */
+void pkt_spec_from_key(const struct cls_key *k, struct pkt_spec *s);
+
 /* Fills family and addresses from text ("198.18.1.2", "2001:db8::1"; both
  * of one family). Aborts on bad input: tests hard-code them. */
 void pkt_set_addrs(struct pkt_spec *spec, const char *src, const char *dst);
