@@ -428,6 +428,46 @@ step_e3() {
 	check_eq "e3: with the sockets gone, datagrams fail open to the server" 50 "$UDP_RECV_COUNT"
 }
 
+step_e4() {
+	echo "# e4. DPDK 22.11 net_af_xdp ports from the config (one vdev per queue, no xdp_prog) receive the fast lane"
+	if [[ ! -x "${DPDK_RX:-}" ]]; then
+		fail "e4: no dpdk_rx binary (DPDK_RX=${DPDK_RX:-unset})"
+		return
+	fi
+	local out="$TEST_TMP/dpdk_rx.out" rx_pid i
+	# the run's config (both queues of each veth), read as the fast lane would
+	nsenter -t "$SHUNT_PID" -m -n "$DPDK_RX" "$CONFIG" /sys/fs/bpf/shunt 20 >"$out" 2>&1 &
+	rx_pid=$!
+	PROBE_PID=$rx_pid
+	for i in $(seq 100); do
+		grep -q '^ready' "$out" && break
+		kill -0 "$rx_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q '^ready' "$out"; then
+		fail "e4: dpdk_rx did not start its ports:"
+		sed 's/^/    | /' "$out"
+		kill "$rx_pid" 2>/dev/null
+		wait "$rx_pid" 2>/dev/null
+		PROBE_PID=""
+		return
+	fi
+	pass "e4: EAL and $(sed -n 's/^ready: //p' "$out") up from the config"
+	sleep 0.3 # a heartbeat or two
+	stats_snapshot
+	udp_stream "e4" 198.18.2.2 7000 200 3
+	check_eq "e4: datagrams reaching the server while DPDK holds the fast lane" 0 "$UDP_RECV_COUNT"
+	stats_snapshot
+	check_eq "e4: udp-fast steer.fast.packets grew by" 200 "$(rule_delta udp-fast steer fast packets)"
+	check_eq "e4: reasons.steer.fast_stale grew by" 0 "$(steer_reason_delta fast_stale)"
+	kill -TERM "$rx_pid"
+	wait "$rx_pid" 2>/dev/null
+	PROBE_PID=""
+	check_eq "e4: DPDK received exactly the fast-lane datagrams" "received 200" "$(grep '^received' "$out")"
+	udp_stream "e4" 198.18.2.2 7000 50 5
+	check_eq "e4: with DPDK gone, datagrams fail open to the server" 50 "$UDP_RECV_COUNT"
+}
+
 step_f() {
 	echo "# f. SIGTERM: exit 0, no XDP program, no tc filter, no clsact left"
 	stop_run "f"
@@ -609,6 +649,7 @@ main() {
 		step_e
 		step_e2
 		step_e3
+		step_e4
 		step_f
 	else
 		fail "steps a-f skipped"

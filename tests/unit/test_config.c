@@ -198,8 +198,10 @@ static void test_lab_values(void)
 	CU_ASSERT_EQUAL(cfg->niface, 2);
 	CU_ASSERT_STRING_EQUAL(cfg->iface[0].name, "lan");
 	CU_ASSERT_STRING_EQUAL(cfg->iface[1].ifname, "gw-wan");
-	CU_ASSERT_EQUAL(cfg->iface[0].nqueues, 1);
+	CU_ASSERT_EQUAL(cfg->iface[0].nqueues, 2);
 	CU_ASSERT_EQUAL(cfg->iface[0].queue[0].core, 1);
+	CU_ASSERT_EQUAL(cfg->iface[0].queue[1].id, 1);
+	CU_ASSERT_EQUAL(cfg->iface[0].queue[1].core, 1);
 	CU_ASSERT_EQUAL(cfg->dp.hugepages, false);
 	CU_ASSERT_EQUAL(cfg->dp.memory_mb, 256);
 	CU_ASSERT_EQUAL(cfg->dp.idle, IDLE_ADAPTIVE);
