@@ -334,19 +334,7 @@ step_e() {
 	check_eq "e: reasons.steer.fast_no_socket grew by (pings are not fast)" 0 \
 		"$(steer_reason_delta fast_no_socket)"
 
-	local srv_log="$LAB_TMPDIR/iperf3-server.log" srv_pid
-	ip netns exec "$LAB_SERVER" timeout 30 iperf3 -s -1 -B 198.18.2.2 >"$srv_log" 2>&1 &
-	srv_pid=$!
-	if ! wait_for -t 5 iperf_listening; then
-		fail "e: iperf3 server not listening on 198.18.2.2:5201 after 5 s"
-		sed 's/^/    | /' "$srv_log"
-		kill "$srv_pid" 2>/dev/null
-		wait "$srv_pid" 2>/dev/null
-		return
-	fi
-	check_cmd "e: iperf3 -t 2 client -> 198.18.2.2" \
-		ip netns exec "$LAB_CLIENT" timeout 20 iperf3 -c 198.18.2.2 -t 2
-	wait "$srv_pid" 2>/dev/null
+	iperf_run "e" || return
 	stats_snapshot
 	check_gt "e: iperf steer.kernel.packets" 0 "$(rule_stat iperf steer kernel packets)"
 	check_gt "e: iperf-back steer.kernel.packets" 0 "$(rule_stat iperf-back steer kernel packets)"

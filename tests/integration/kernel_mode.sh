@@ -153,19 +153,7 @@ step_d() {
 	stats_snapshot
 	check_ge "d: icmp kernel.ingress.packets" 3 "$(rule_stat icmp ingress packets)"
 
-	local srv_log="$LAB_TMPDIR/iperf3-server.log" srv_pid
-	ip netns exec "$LAB_SERVER" timeout 30 iperf3 -s -1 -B 198.18.2.2 >"$srv_log" 2>&1 &
-	srv_pid=$!
-	if ! wait_for -t 5 iperf_listening; then
-		fail "d: iperf3 server not listening on 198.18.2.2:5201 after 5 s"
-		sed 's/^/    | /' "$srv_log"
-		kill "$srv_pid" 2>/dev/null
-		wait "$srv_pid" 2>/dev/null
-		return
-	fi
-	check_cmd "d: iperf3 -t 2 client -> 198.18.2.2" \
-		ip netns exec "$LAB_CLIENT" timeout 20 iperf3 -c 198.18.2.2 -t 2
-	wait "$srv_pid" 2>/dev/null
+	iperf_run "d" || return
 	stats_snapshot
 	check_gt "d: iperf kernel.ingress.packets" 0 "$(rule_stat iperf ingress packets)"
 	check_gt "d: iperf-back kernel.ingress.packets" 0 "$(rule_stat iperf-back ingress packets)"
