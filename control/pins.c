@@ -16,7 +16,9 @@
 #include <bpf/bpf.h>
 #include <linux/magic.h>
 
+#include "lane.skel.h"
 #include "log.h"
+#include "steer.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
@@ -153,29 +155,59 @@ bool pins_owner_alive(const struct shunt_meta *m)
 	return proc_starttime((pid_t)m->owner_pid) == m->owner_starttime;
 }
 
-int pins_remove(const char *dir)
+/* Unlinks dir/<name> for every pinned map of obj (opened, not loaded). */
+static int unpin_object_maps(struct bpf_object *obj, const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	struct bpf_map *map;
 	int err = 0;
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+	bpf_object__for_each_map(map, obj) {
+		char path[300];
+
+		if (!bpf_map__pin_path(map) || pins_path(path, sizeof(path), dir, bpf_map__name(map)))
 			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT) {
+		if (unlink(path) && errno != ENOENT) {
 			err = -errno;
-			log_warn("cannot remove pin %s/%s: %s", dir, e->d_name, strerror(errno));
+			log_warn("cannot remove pin %s: %s", path, strerror(errno));
 		}
 	}
-	closedir(d);
-	if (!err && rmdir(dir) && errno != ENOENT)
-		err = -errno;
 	return err;
 }
 
-static bool fd_holds_prog(int pid, const char *fd, __u32 prog_id)
+int pins_remove(const char *dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
+	struct lane_bpf *lane;
+	struct steer_bpf *steer;
+	int err;
+
+	if (access(dir, F_OK))
+		return errno == ENOENT ? 0 : -errno;
+	/* only the pins shunt's objects declare: the directory may be shared,
+	 * or mistyped, and whatever else is in it is not ours to remove */
+	lane = lane_bpf__open_opts(&opts);
+	steer = steer_bpf__open_opts(&opts);
+	if (!lane || !steer) {
+		err = -errno;
+		lane_bpf__destroy(lane);
+		steer_bpf__destroy(steer);
+		return err ? err : -ENOMEM;
+	}
+	err = unpin_object_maps(lane->obj, dir);
+	if (!err)
+		err = unpin_object_maps(steer->obj, dir);
+	lane_bpf__destroy(lane);
+	steer_bpf__destroy(steer);
+	if (!err && rmdir(dir)) {
+		if (errno == ENOTEMPTY || errno == EEXIST)
+			log_info("kept %s: it holds pins that are not shunt's", dir);
+		else if (errno != ENOENT)
+			err = -errno;
+	}
+	return err;
+}
+
+static bool fd_holds(int pid, const char *fd, const char *field, __u32 id_wanted)
 {
 	char path[320], line[128];
 	bool hit = false;
@@ -187,15 +219,18 @@ static bool fd_holds_prog(int pid, const char *fd, __u32 prog_id)
 		return false;
 	while (!hit && fgets(line, sizeof(line), f)) {
 		unsigned id;
+		size_t n = strlen(field);
 
-		if (sscanf(line, "prog_id: %u", &id) == 1)
-			hit = id == prog_id;
+		if (!strncmp(line, field, n) && sscanf(line + n, ": %u", &id) == 1)
+			hit = id == id_wanted;
 	}
 	fclose(f);
 	return hit;
 }
 
-pid_t bpf_prog_holder(__u32 prog_id)
+/* A live process other than us with an fd of kind ("bpf-prog"/"bpf-map")
+ * whose fdinfo says field ("prog_id"/"map_id") == id. */
+static pid_t bpf_holder(const char *kind, const char *field, __u32 id)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *pe;
@@ -224,11 +259,37 @@ pid_t bpf_prog_holder(__u32 prog_id)
 			if (n <= 0)
 				continue;
 			link[n] = '\0';
-			if (!strcmp(link, "anon_inode:bpf-prog") && fd_holds_prog(pid, fe->d_name, prog_id))
+			if (!strncmp(link, "anon_inode:", 11) && !strcmp(link + 11, kind) &&
+			    fd_holds(pid, fe->d_name, field, id))
 				found = pid;
 		}
 		closedir(fds);
 	}
 	closedir(proc);
 	return found;
+}
+
+pid_t bpf_prog_holder(__u32 prog_id)
+{
+	return bpf_holder("bpf-prog", "prog_id", prog_id);
+}
+
+pid_t pins_map_holder(const char *dir, const char *name)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	char path[300];
+	pid_t pid = 0;
+	int fd;
+
+	if (pins_path(path, sizeof(path), dir, name))
+		return 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		pid = bpf_holder("bpf-map", "map_id", info.id);
+	close(fd);
+	return pid;
 }

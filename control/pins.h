@@ -24,7 +24,8 @@ int pins_read_meta(const char *dir, struct shunt_meta *m);
 bool pins_owner_alive(const struct shunt_meta *m);
 /* Start time of pid (/proc/PID/stat field 22), 0 if unknown. */
 uint64_t proc_starttime(pid_t pid);
-/* Unlinks every pin in dir and removes it; 0 when it does not exist. */
+/* Unlinks shunt's pins in dir (the maps its BPF objects pin; nothing else)
+ * and removes dir when that leaves it empty; 0 when it does not exist. */
 int pins_remove(const char *dir);
 /* "dir/name" into buf. */
 int pins_path(char *buf, size_t len, const char *dir, const char *name);
@@ -36,5 +37,8 @@ int pins_path(char *buf, size_t len, const char *dir, const char *name);
  * when the killed run's pins are gone (they die with `ip netns exec`'s
  * private mount namespace). */
 pid_t bpf_prog_holder(__u32 prog_id);
+/* Pid of a live process (other than us) holding the map pinned at dir/name,
+ * or 0: a run of another shunt version, whose meta we cannot read. */
+pid_t pins_map_holder(const char *dir, const char *name);
 
 #endif
