@@ -9,12 +9,14 @@
  * start failed half-way or a signal asked us to stop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -98,6 +100,13 @@ static int reap_stale(const struct shunt_config *cfg, bool quiet_if_clean, bool 
 				ret = e;
 		}
 	} else if (err == -EPROTO) {
+		pid_t holder = pins_map_holder(cfg->bpffs, "meta");
+
+		if (holder) {
+			log_error("%s holds pins of another shunt version's map layout, in use by pid %d — stop it first (kill -TERM %d) or give this config another bpffs",
+				  cfg->bpffs, (int)holder, (int)holder);
+			return -EBUSY;
+		}
 		log_warn("%s holds pins of another shunt version's map layout (this one is v%d): removing them so this run pins its own",
 			 cfg->bpffs, shunt_abi_version);
 	} else if (err != -ENOENT) {
@@ -149,6 +158,41 @@ int cmd_detach(const struct shunt_config *cfg)
 	if (!err)
 		log_info("nothing of shunt's is left on the configured interfaces or in %s", cfg->bpffs);
 	return err ? 1 : 0;
+}
+
+/*
+ * Starts are serialised per bpffs parent directory: between the stale-state
+ * check and the pinning of its own meta, a second run would otherwise reuse
+ * (and on failure remove) the first one's pins. Once meta names a live
+ * owner, a later start refuses by itself, so the lock is held only for that
+ * window. flock on the directory: nothing to create or clean up. Returns
+ * the fd, or -errno (logged).
+ */
+static int start_lock(const char *bpffs)
+{
+	char parent[256];
+	char *slash;
+	int fd;
+
+	snprintf(parent, sizeof(parent), "%s", bpffs);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("cannot open %s: %s", parent, strerror(errno));
+		return -errno;
+	}
+	for (int tries = 0; flock(fd, LOCK_EX | LOCK_NB); tries++) {
+		if (errno != EWOULDBLOCK || tries == 100) {
+			log_error("another shunt run is starting with pins under %s — try again when it is up",
+				  parent);
+			close(fd);
+			return -EBUSY;
+		}
+		usleep(100000);
+	}
+	return fd;
 }
 
 struct run_state {
@@ -238,7 +282,7 @@ static int start(const struct shunt_config *cfg, struct run_state *st)
 	uint32_t ifindex[SHUNT_MAX_IFACES] = { 0 };
 	struct cls_image *img;
 	struct diags dg;
-	int err;
+	int err, lock;
 
 	diags_init(&dg, cfg->path);
 	err = config_check_host(cfg, &dg);
@@ -263,15 +307,21 @@ static int start(const struct shunt_config *cfg, struct run_state *st)
 	}
 
 	err = pins_prepare(cfg->bpffs);
-	if (!err)
-		err = reap_stale(cfg, true, cfg->mode == SHUNT_MODE_KERNEL);
+	lock = err ? err : start_lock(cfg->bpffs);
+	if (lock < 0) {
+		free(img);
+		return lock;
+	}
+	err = reap_stale(cfg, true, cfg->mode == SHUNT_MODE_KERNEL);
 	if (err) {
+		close(lock);
 		free(img);
 		return err;
 	}
 	st->skel = lane_load(cfg->bpffs);
 	st->pinned = true; /* from here on, the pin directory is ours to remove */
 	if (!st->skel) {
+		close(lock);
 		free(img);
 		return -EINVAL;
 	}
@@ -280,6 +330,7 @@ static int start(const struct shunt_config *cfg, struct run_state *st)
 	fill_meta(cfg, ifindex, &st->meta);
 	if (!err)
 		err = maps_write_meta(lane_object(st->skel), &st->meta);
+	close(lock); /* our meta is pinned: a later start sees a live owner */
 	for (unsigned i = 0; !err && i < cfg->niface && !stop_signal; i++) {
 		struct shunt_meta_iface *mi = &st->meta.iface[i];
 		bool created;
@@ -302,6 +353,7 @@ static int start(const struct shunt_config *cfg, struct run_state *st)
 
 int cmd_run(const struct shunt_config *cfg)
 {
+	bool gone[SHUNT_MAX_IFACES] = { false };
 	struct run_state st = { 0 };
 	int err;
 
@@ -313,6 +365,15 @@ int cmd_run(const struct shunt_config *cfg)
 	err = start(cfg, &st);
 	if (err || stop_signal) {
 		teardown(cfg, &st);
+		/* a hybrid start replaces a killed run's steer programs as it goes:
+		 * those it did not reach must not keep steering with stale maps */
+		if (err && cfg->mode == SHUNT_MODE_HYBRID)
+			for (unsigned i = 0; i < cfg->niface; i++) {
+				int ifindex = (int)if_nametoindex(cfg->iface[i].ifname);
+
+				if (ifindex)
+					xdp_reap(ifindex, cfg->iface[i].ifname);
+			}
 		if (err)
 			log_error("not started; nothing is left attached");
 		return err ? 1 : 0;
@@ -321,14 +382,24 @@ int cmd_run(const struct shunt_config *cfg)
 		 mode_name(cfg->mode), cfg->nrules, cfg->niface, cfg->bpffs);
 
 	while (!stop_signal) {
-		/* interfaces that vanish take our filters with them: say so once */
+		/* an interface that vanishes takes our programs with it; one that is
+		 * renamed keeps them: say so once, and keep tracking it by ifindex,
+		 * which is what teardown detaches by */
 		for (unsigned i = 0; i < st.meta.niface; i++) {
 			struct shunt_meta_iface *mi = &st.meta.iface[i];
+			char now[IF_NAMESIZE];
 
-			if ((mi->flags & SHUNT_IFACE_TC_ATTACHED) && if_nametoindex(mi->ifname) != mi->ifindex) {
-				log_warn("%s (%s) disappeared or changed: the kernel lane is no longer attached there",
-					 mi->name, mi->ifname);
-				mi->flags &= ~SHUNT_IFACE_TC_ATTACHED;
+			if (gone[i])
+				continue;
+			if (!if_indextoname(mi->ifindex, now)) {
+				log_warn("%s (%s, ifindex %u) disappeared: the lanes are gone with it",
+					 mi->name, mi->ifname, mi->ifindex);
+				gone[i] = true;
+			} else if (strcmp(now, mi->ifname)) {
+				log_warn("%s (ifindex %u) was renamed from %s to %s: still attached",
+					 mi->name, mi->ifindex, mi->ifname, now);
+				snprintf(mi->ifname, sizeof(mi->ifname), "%s", now);
+				maps_write_meta(lane_object(st.skel), &st.meta);
 			}
 		}
 		sleep(1);
