@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libconfig.h>
@@ -881,7 +882,7 @@ static void set_defaults(struct shunt_config *cfg)
 	cfg->dp.heartbeat_ms = 200;
 }
 
-static int parse_root(config_t *lc, struct shunt_config *cfg, struct diags *dg)
+static int parse_root(config_t *lc, struct shunt_config *cfg, struct diags *dg, int mode_override)
 {
 	static const char *const keys[] = { "version", "mode", "bpffs", "interfaces", "dataplane",
 					    "rules", NULL };
@@ -911,6 +912,9 @@ static int parse_root(config_t *lc, struct shunt_config *cfg, struct diags *dg)
 		else
 			cfg->mode = m == 1 ? SHUNT_MODE_HYBRID : SHUNT_MODE_KERNEL;
 	}
+	/* `--mode` replaces the file's mode before anything depends on it */
+	if (mode_override >= 0)
+		cfg->mode = (enum shunt_mode)mode_override;
 	if (get_str(dg, root, "bpffs", "config", "write bpffs = \"/sys/fs/bpf/shunt\";", &str) == 1) {
 		if (str[0] != '/' || strlen(str) >= sizeof(cfg->bpffs) - 32 || strstr(str, ".."))
 			ERR(dg, line_of(config_setting_get_member(root, "bpffs")),
@@ -993,7 +997,7 @@ static unsigned check_int_literals(const char *t, struct diags *dg)
 /* Text given to libconfig must be a C string: a NUL inside means this is
  * not a config file at all, which libconfig would silently truncate. */
 static int load_text(const char *text, size_t len, const char *name, struct shunt_config *cfg,
-		     struct diags *dg)
+		     struct diags *dg, int mode_override)
 {
 	const char *nul = memchr(text, '\0', len);
 	config_t lc;
@@ -1023,7 +1027,7 @@ static int load_text(const char *text, size_t len, const char *name, struct shun
 		config_destroy(&lc);
 		return -EINVAL;
 	}
-	err = parse_root(&lc, cfg, dg);
+	err = parse_root(&lc, cfg, dg, mode_override);
 	config_destroy(&lc);
 	return err;
 }
@@ -1031,12 +1035,25 @@ static int load_text(const char *text, size_t len, const char *name, struct shun
 int config_load_string(const char *text, const char *name, struct shunt_config *cfg,
 		       struct diags *dg)
 {
-	return load_text(text, strlen(text), name, cfg, dg);
+	return load_text(text, strlen(text), name, cfg, dg, -1);
 }
 
 int config_load(const char *file, struct shunt_config *cfg, struct diags *dg)
 {
-	FILE *f = fopen(file, "rb");
+	return config_load_as(file, -1, cfg, dg);
+}
+
+int config_load_as(const char *file, int mode, struct shunt_config *cfg, struct diags *dg)
+{
+	struct stat st;
+	FILE *f;
+
+	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+		set_defaults(cfg);
+		ERR(dg, 0, "is a directory — give the path of the config file, e.g. configs/lab.conf");
+		return -EISDIR;
+	}
+	f = fopen(file, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int err;
@@ -1074,7 +1091,7 @@ int config_load(const char *file, struct shunt_config *cfg, struct diags *dg)
 	}
 	fclose(f);
 	buf[len] = '\0';
-	err = load_text(buf, len, file, cfg, dg);
+	err = load_text(buf, len, file, cfg, dg, mode);
 	snprintf(cfg->path, sizeof(cfg->path), "%s", file);
 	free(buf);
 	return err;

@@ -129,6 +129,9 @@ void diags_print(const struct diags *dg, FILE *out);
  * config_free() in both cases.
  */
 int config_load(const char *file, struct shunt_config *cfg, struct diags *dg);
+/* The same with the mode replaced (enum shunt_mode; -1: the file's) before
+ * the checks that depend on it, as `--mode` does. */
+int config_load_as(const char *file, int mode, struct shunt_config *cfg, struct diags *dg);
 /* The same from a string (tests); name is used in diagnostics. */
 int config_load_string(const char *text, const char *name, struct shunt_config *cfg,
 		       struct diags *dg);

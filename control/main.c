@@ -38,8 +38,8 @@ static const char usage_text[] =
 	"  stats [-c FILE | --bpffs DIR] [--json] [--watch SEC [--count N]]\n"
 	"        Per-rule and per-reason counters of a running shunt, from its pins\n"
 	"        (default " SHUNT_DEFAULT_BPFFS "). --watch repeats every SEC\n"
-	"        seconds with per-second rates; --json prints one JSON object each\n"
-	"        time. For a shunt started under `ip netns exec`, reach its pins\n"
+	"        seconds, the table with per-second rates; --json prints one JSON\n"
+	"        object (counters only) each time. For a shunt started under `ip netns exec`, reach its pins\n"
 	"        with: nsenter -t PID -m -n shunt stats\n"
 	"  flow add PROTO SRC DST LANE | flow del PROTO SRC DST | flow list\n"
 	"        [-c FILE | --bpffs DIR]  Exact 5-tuple overrides the XDP steer\n"
@@ -121,13 +121,10 @@ static int load_config(const struct cli *c, struct shunt_config *cfg, bool host)
 	int err;
 
 	diags_init(&dg, c->config);
-	err = config_load(c->config, cfg, &dg);
-	if (!err && c->mode) {
-		if (!strcmp(c->mode, "kernel"))
-			cfg->mode = SHUNT_MODE_KERNEL;
-		else if (!strcmp(c->mode, "hybrid"))
-			cfg->mode = SHUNT_MODE_HYBRID;
-	}
+	err = config_load_as(c->config,
+			     !c->mode ? -1 :
+			     !strcmp(c->mode, "hybrid") ? SHUNT_MODE_HYBRID : SHUNT_MODE_KERNEL,
+			     cfg, &dg);
 	if (!err && host)
 		err = config_check_host(cfg, &dg);
 	diags_print(&dg, stderr);

@@ -331,6 +331,39 @@ step_i() {
 	check_detached "i: after stop" gw-lan gw-wan
 }
 
+step_j() {
+	echo "# j. what is not shunt's stays: foreign pins in its bpffs, a renamed interface is still cleaned up; --mode is checked as given"
+	local conf="$TEST_TMP/shared.conf" dir="$TEST_TMP/bpffs/shared" rc=0 out
+	mkdir -p "$dir"
+	sed "s|^bpffs = .*|bpffs = \"$dir\";|" "$CONFIG" >"$conf"
+	bpftool map create "$dir/someone_elses" type array key 4 value 4 entries 1 name foreign
+	if ! shunt_start "$PREFIX" "$conf"; then
+		fail "j: shunt run with a shared bpffs did not become ready"
+		return
+	fi
+	gw ip link set dev gw-lan name renamed0
+	sleep 1.5 # the run loop notices within a second
+	rc=0
+	shunt_stop || rc=$?
+	check_eq "j: shunt exit status after SIGTERM" 0 "$rc"
+	check_match "j: the log says gw-lan was renamed and is still attached" "renamed from gw-lan to renamed0" \
+		"$(cat "$SHUNT_LOG")"
+	check_empty "j: no tc filter left on the renamed interface (ingress)" "$(tc_filters renamed0 ingress)"
+	check_empty "j: no clsact left on the renamed interface" "$(clsact_of renamed0)"
+	gw ip link set dev renamed0 name gw-lan
+	check_eq "j: the foreign pin in the shared bpffs directory survived" "someone_elses" \
+		"$(dir_entries "$dir")"
+	rm -f "$dir/someone_elses"
+
+	out="$("$SHUNT_BIN" validate --no-host --mode hybrid -c "$SRCDIR/configs/kernel-only.conf" 2>&1)" || rc=$?
+	check_eq "j: validate --mode hybrid of a config without queues fails" 1 "$rc"
+	check_match "j: ... saying the interfaces need queues" "has no queues but mode is hybrid" "$out"
+	rc=0
+	"$SHUNT_BIN" validate --no-host --mode kernel -c "$SRCDIR/tests/configs/bad/hybrid-no-queues.conf" \
+		>/dev/null 2>&1 || rc=$?
+	check_eq "j: validate --mode kernel of a hybrid config without queues passes" 0 "$rc"
+}
+
 # --- main ---------------------------------------------------------------------
 
 main() {
@@ -357,6 +390,7 @@ main() {
 	step_g
 	step_h
 	step_i
+	step_j
 
 	echo "$PASSED passed, $FAILED failed"
 	((FAILED == 0))
