@@ -8,9 +8,9 @@
  * fields are never trusted: ihl < 5 is rejected, VLAN tags and IPv6
  * extension headers are walked up to a fixed bound.
  *
- * One l3 and one l4 position are kept in struct pkt_info (offsets, not
- * per-protocol pointers): with per-branch pointers clang folds paths the
- * verifier then rejects (dae PR #562).
+ * One cursor walks every layer and what the classifier needs is copied out
+ * as it passes (no per-protocol header pointers are kept): with per-branch
+ * pointers clang folds paths the verifier then rejects (dae PR #562).
  */
 #ifndef SHUNT_PARSING_H
 #define SHUNT_PARSING_H
@@ -70,7 +70,6 @@ struct pkt_info {
 	__u16 sport, dport;  /* host order */
 	__u8 icmp_type;      /* ICMP/ICMPv6 type, when proto is one of them */
 	__u8 pad[1];
-	__u16 l3_off, l4_off; /* from the start of the frame */
 	__u8 saddr[16], daddr[16];
 };
 
@@ -111,7 +110,7 @@ static __always_inline int parse_eth(struct cursor *c, struct pkt_info *p)
  * IPv4 header, options skipped. Returns the IP protocol (0-255), or
  * -TRUNC_IPV4, -IPV4_BAD_IHL, -IPV4_BAD_LEN.
  */
-static __always_inline int parse_ipv4(struct cursor *c, void *data, struct pkt_info *p)
+static __always_inline int parse_ipv4(struct cursor *c, struct pkt_info *p)
 {
 	struct iphdr *ip = c->pos;
 	__u32 hdrlen;
@@ -128,7 +127,6 @@ static __always_inline int parse_ipv4(struct cursor *c, void *data, struct pkt_i
 		return -SHUNT_REASON_IPV4_BAD_LEN;
 
 	p->family = 4;
-	p->l3_off = (__u16)(c->pos - data);
 	__builtin_memcpy(p->saddr, &ip->saddr, 4);
 	__builtin_memcpy(p->daddr, &ip->daddr, 4);
 	if (hdrlen > sizeof(*ip))
@@ -162,7 +160,6 @@ static __always_inline int parse_ipv6(struct cursor *c, void *data, struct pkt_i
 	if (ip6->version != 6)
 		return -SHUNT_REASON_IPV6_BAD_VERSION;
 	p->family = 6;
-	p->l3_off = (__u16)(c->pos - data);
 	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
 	if (ip6->hop_limit <= 1)
@@ -226,9 +223,8 @@ static __always_inline int parse_ipv6(struct cursor *c, void *data, struct pkt_i
  * L4 header of TCP, UDP, ICMP and ICMPv6; other protocols carry nothing the
  * classifier reads. Returns 0, or -TRUNC_L4, -TCP_BAD_DOFF.
  */
-static __always_inline int parse_l4(struct cursor *c, void *data, struct pkt_info *p)
+static __always_inline int parse_l4(struct cursor *c, struct pkt_info *p)
 {
-	p->l4_off = (__u16)(c->pos - data);
 	if (p->flags & PKT_F_FRAG_LATER)
 		return 0;
 	if (p->proto == IPPROTO_TCP_) {
@@ -272,7 +268,7 @@ static __always_inline int parse_packet(void *data, void *data_end, struct pkt_i
 	if (ret < 0)
 		return ret;
 	if (ret == ETH_P_IP_BE)
-		ret = parse_ipv4(&c, data, p);
+		ret = parse_ipv4(&c, p);
 	else if (ret == ETH_P_IPV6_BE)
 		ret = parse_ipv6(&c, data, p);
 	else
@@ -280,7 +276,7 @@ static __always_inline int parse_packet(void *data, void *data_end, struct pkt_i
 	if (ret < 0)
 		return ret;
 	p->proto = (__u8)ret;
-	return parse_l4(&c, data, p);
+	return parse_l4(&c, p);
 }
 
 #endif /* SHUNT_PARSING_H */

@@ -70,7 +70,6 @@ static __always_inline int parse_ipv4_lb(struct xdp_md *ctx, __u32 *off, __u32 l
 		return -SHUNT_REASON_IPV4_BAD_LEN;
 
 	p->family = 4;
-	p->l3_off = (__u16)*off;
 	__builtin_memcpy(p->saddr, &ip.saddr, 4);
 	__builtin_memcpy(p->daddr, &ip.daddr, 4);
 	if (hdrlen > sizeof(ip))
@@ -100,7 +99,6 @@ static __always_inline int parse_ipv6_lb(struct xdp_md *ctx, __u32 *off, __u32 f
 	if (ip6.version != 6)
 		return -SHUNT_REASON_IPV6_BAD_VERSION;
 	p->family = 6;
-	p->l3_off = (__u16)*off;
 	__builtin_memcpy(p->saddr, &ip6.saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6.daddr, 16);
 	if (ip6.hop_limit <= 1)
@@ -151,7 +149,6 @@ static __always_inline int parse_ipv6_lb(struct xdp_md *ctx, __u32 *off, __u32 f
 
 static __always_inline int parse_l4_lb(struct xdp_md *ctx, __u32 off, struct pkt_info *p)
 {
-	p->l4_off = (__u16)off;
 	if (p->flags & PKT_F_FRAG_LATER)
 		return 0;
 	if (p->proto == IPPROTO_TCP_) {
