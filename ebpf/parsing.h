@@ -59,6 +59,7 @@ struct ipv6_frag_ {
 #define PKT_F_IP_OPTIONS (1u << 2) /* IPv4 ihl > 5 */
 #define PKT_F_TTL_EXPIRING (1u << 3) /* TTL / hop limit <= 1 */
 #define PKT_F_MCAST (1u << 4)     /* multicast or broadcast destination (L2 or L3) */
+#define PKT_F_VLAN (1u << 5)      /* carried one or two VLAN tags */
 
 /* What the parser extracts; addresses and ports as on the wire except the
  * ports, which are host order for the classifier's array index. */
@@ -100,6 +101,7 @@ static __always_inline int parse_eth(struct cursor *c, struct pkt_info *p)
 			return -SHUNT_REASON_TRUNC_ETH;
 		proto = vh->encap_proto;
 		c->pos = vh + 1;
+		p->flags |= PKT_F_VLAN;
 	}
 	if (proto == ETH_P_8021Q_BE || proto == ETH_P_8021AD_BE)
 		return -SHUNT_REASON_VLAN_TOO_DEEP;

@@ -46,6 +46,7 @@ static __always_inline int parse_eth_lb(struct xdp_md *ctx, __u32 *off, struct p
 			return -SHUNT_REASON_TRUNC_ETH;
 		proto = vh.encap_proto;
 		*off += sizeof(vh);
+		p->flags |= PKT_F_VLAN;
 	}
 	if (proto == ETH_P_8021Q_BE || proto == ETH_P_8021AD_BE)
 		return -SHUNT_REASON_VLAN_TOO_DEEP;

@@ -13,7 +13,7 @@
 
 #include <linux/types.h>
 
-#define SHUNT_ABI_VERSION 1
+#define SHUNT_ABI_VERSION 2
 
 #define SHUNT_MAX_RULES 64            /* one bit per rule in a __u64 bitmap */
 #define SHUNT_RULE_NONE SHUNT_MAX_RULES /* counter slot: no rule matched */
@@ -90,7 +90,9 @@ enum shunt_mode {
 	X(FAST_NO_SOCKET, "fast_no_socket",                                   \
 	  "fast lane, but no AF_XDP socket on the queue: failed open")        \
 	X(FAST_STALE, "fast_stale",                                           \
-	  "fast lane, but the queue's worker heartbeat is late: failed open")
+	  "fast lane, but the queue's worker heartbeat is late: failed open")  \
+	X(FAST_VLAN, "fast_vlan",                                             \
+	  "fast lane, but VLAN-tagged (the forwarder routes untagged frames)")
 
 enum shunt_reason {
 	SHUNT_REASON_OK = 0,
@@ -182,6 +184,73 @@ struct shunt_meta {
 #define SHUNT_STEER_STAT_KEY(lane, rule) ((lane) * SHUNT_RULE_SLOTS + (rule))
 /* heartbeat: one slot per (interface slot, queue), CLOCK_MONOTONIC ns. */
 #define SHUNT_HB_KEY(slot, queue) ((slot) * SHUNT_MAX_QUEUES + (queue))
+
+/*
+ * The fast lane (DPDK forwarder): why a packet it received was not sent.
+ * X(enum suffix, name, meaning); the names appear in `shunt stats` and in
+ * the /shunt/lcores telemetry.
+ */
+#define SHUNT_FAST_REASONS(X)                                                 \
+	X(MALFORMED, "malformed", "not a well-formed IPv4/IPv6 frame")        \
+	X(UNSUPPORTED, "unsupported",                                         \
+	  "VLAN, fragment, IPv4 options or TTL <= 1: steer keeps these on the kernel lane") \
+	X(NO_ROUTE, "no_route", "no route to the destination")                \
+	X(ROUTE_DROP, "route_drop", "blackhole, unreachable or prohibit route") \
+	X(FOREIGN, "foreign_iface",                                           \
+	  "the route leaves by an interface with no fast-lane port")          \
+	X(NO_NEIGH, "no_neighbour",                                           \
+	  "next hop's MAC unknown: the kernel was asked to resolve it")       \
+	X(IFACE_DOWN, "iface_down", "the egress interface is down")           \
+	X(TOO_BIG, "too_big", "longer than the egress interface's MTU")       \
+	X(TX_FULL, "tx_full", "the egress queue did not take it")
+
+enum shunt_fast_reason {
+	SHUNT_FAST_OK = 0,
+#define SHUNT_FAST_REASON_ENUM(e, n, d) SHUNT_FAST_##e,
+	SHUNT_FAST_REASONS(SHUNT_FAST_REASON_ENUM)
+#undef SHUNT_FAST_REASON_ENUM
+	SHUNT_FAST_REASON_MAX,
+};
+
+#define SHUNT_MAX_WORKERS 32
+#define SHUNT_FAST_PORTS (SHUNT_MAX_IFACES * SHUNT_MAX_QUEUES)
+
+/*
+ * fast_lcores map (BPF_F_MMAPABLE array, one entry per worker): each worker
+ * counts straight into its own mmapped entry, the CLI reads it with a map
+ * lookup. Single writer per entry; 64-bit stores are atomic on the
+ * platforms DPDK supports, so readers see each counter whole.
+ */
+struct shunt_fast_lcore {
+	__u32 lcore;         /* DPDK lcore id */
+	__u32 cpu;           /* the CPU it is pinned to (the config's core) */
+	__u32 nrx;           /* (port, queue) pairs it polls: fast_ports slots */
+	__u32 running;       /* 1 while the loop runs */
+	__u64 rx_packets, rx_bytes;
+	__u64 tx_packets, tx_bytes;
+	__u64 polls, empty_polls;
+	__u64 busy_cycles;   /* TSC cycles in iterations that moved packets */
+	__u64 total_cycles;  /* TSC cycles in the loop */
+	__u64 tsc_hz;
+	__u64 drops[SHUNT_FAST_REASON_MAX];
+	__u16 rx_port[SHUNT_MAX_QUEUES]; /* fast_ports slots it polls */
+} __attribute__((aligned(64))); /* one worker per cache line set */
+
+/* fast_ports map (array): one entry per (interface, queue) port, copied from
+ * the port's ethdev counters by the control thread about every 100 ms. */
+#define SHUNT_PORT_XDP_GENERIC (1u << 0) /* steer attached in generic mode */
+#define SHUNT_PORT_ZEROCOPY (1u << 1)    /* the AF_XDP socket is zero-copy */
+#define SHUNT_PORT_USED (1u << 2)        /* entry in use */
+
+struct shunt_fast_port {
+	__u32 ifslot;        /* index into the config's interfaces */
+	__u32 queue;
+	__u32 lcore, cpu;    /* the worker polling it */
+	__u32 flags;         /* SHUNT_PORT_* */
+	__u32 dpdk_port;     /* ethdev port id */
+	__u64 ipackets, ibytes, imissed, ierrors;
+	__u64 opackets, obytes, oerrors;
+};
 
 /* tc filter identity: our handle and priority on clsact ingress/egress. */
 #define SHUNT_TC_HANDLE 0x5348 /* "SH" */

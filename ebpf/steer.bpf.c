@@ -177,7 +177,13 @@ int xsk_def_prog(struct xdp_md *ctx)
 			return keep(why, len);
 	}
 	if (lane == SHUNT_LANE_FAST) {
-		why = queue < SHUNT_MAX_QUEUES ? fast_ready(queue) : SHUNT_REASON_FAST_NO_SOCKET;
+		/* the forwarder routes untagged frames: a tagged one belongs to a
+		 * VLAN interface the kernel routes for */
+		if (p.flags & PKT_F_VLAN)
+			why = SHUNT_REASON_FAST_VLAN;
+		else
+			why = queue < SHUNT_MAX_QUEUES ? fast_ready(queue) :
+							 SHUNT_REASON_FAST_NO_SOCKET;
 		if (why) {
 			counter_add(&steer_reasons, why, len);
 			lane = SHUNT_LANE_KERNEL;

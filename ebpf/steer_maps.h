@@ -74,4 +74,27 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } steer_reasons SEC(".maps");
 
+/*
+ * The fast lane's counters. No program touches them: they are declared here
+ * so that they are created and pinned with the steer object, beside the
+ * counters they are read with. fast_lcores is mmapped by the forwarder, and
+ * each worker counts straight into its own entry.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SHUNT_MAX_WORKERS);
+	__type(key, __u32);
+	__type(value, struct shunt_fast_lcore);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fast_lcores SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SHUNT_FAST_PORTS);
+	__type(key, __u32);
+	__type(value, struct shunt_fast_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fast_ports SEC(".maps");
+
 #endif /* SHUNT_STEER_MAPS_H */
