@@ -623,7 +623,7 @@ static void parse_dataplane(struct diags *dg, const config_setting_t *s, struct 
 	get_bool(dg, s, "hugepages", "dataplane", &dp->hugepages);
 	if (get_int(dg, s, "memory_mb", "dataplane", 64, 1 << 20, &v) == 1)
 		dp->memory_mb = (unsigned)v;
-	if (get_int(dg, s, "burst", "dataplane", 1, 512, &v) == 1)
+	if (get_int(dg, s, "burst", "dataplane", 1, 64, &v) == 1)
 		dp->burst = (unsigned)v;
 	if (get_int(dg, s, "heartbeat_ms", "dataplane", 10, 60000, &v) == 1)
 		dp->heartbeat_ms = (unsigned)v;
@@ -821,9 +821,14 @@ static void check_queues(struct diags *dg, const struct shunt_config *cfg)
 		for (unsigned q = 0; q < ifc->nqueues; q++) {
 			unsigned c = ifc->queue[q].core;
 
-			if ((int)c == cfg->dp.main_core)
-				ERR(dg, ifc->queue[q].line, "interface '%s' queue %u runs on core %u, the dataplane's main_core — give workers cores of their own",
+			/* the control loop mostly sleeps: it can share a core with
+			 * a worker that naps when idle, not with one that spins */
+			if ((int)c == cfg->dp.main_core && !seen[c] && cfg->dp.idle == IDLE_POLL)
+				ERR(dg, ifc->queue[q].line, "interface '%s' queue %u runs on core %u, the dataplane's main_core, and idle = \"poll\" would starve the control loop — give workers cores of their own or set idle = \"adaptive\"",
 				    ifc->name, ifc->queue[q].id, c);
+			else if ((int)c == cfg->dp.main_core && !seen[c])
+				WARN(dg, ifc->queue[q].line, "interface '%s' queue %u runs on core %u, the dataplane's main_core: the worker and the control loop share it",
+				     ifc->name, ifc->queue[q].id, c);
 			if (!seen[c]) {
 				seen[c] = true;
 				nworkers++;
@@ -833,6 +838,9 @@ static void check_queues(struct diags *dg, const struct shunt_config *cfg)
 			ERR(dg, ifc->line, "interface '%s' has no queues but mode is hybrid — add queues = ( { id = 0; core = 1; } );",
 			    ifc->name);
 	}
+	if (nworkers > SHUNT_MAX_WORKERS)
+		ERR(dg, cfg->dp.line, "the queues name %u worker cores — at most %d", nworkers,
+		    SHUNT_MAX_WORKERS);
 	for (unsigned i = 0; i < cfg->niface; i++) {
 		const struct cfg_iface *ifc = &cfg->iface[i];
 

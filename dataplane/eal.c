@@ -28,27 +28,48 @@ static int add(struct eal_args *a, const char *fmt, ...)
 	return 0;
 }
 
+int eal_worker_cores(const struct shunt_config *cfg, unsigned *cpu, int max)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < cfg->niface; i++)
+		for (unsigned q = 0; q < cfg->iface[i].nqueues; q++) {
+			unsigned c = cfg->iface[i].queue[q].core;
+			int j;
+
+			for (j = 0; j < n && cpu[j] != c; j++)
+				;
+			if (j < n)
+				continue;
+			if (n >= max)
+				return -E2BIG;
+			cpu[n++] = c;
+		}
+	return n;
+}
+
 int eal_args_build(const struct shunt_config *cfg, const struct afxdp_port *ports, int nports,
 		   const char *prog, const char *file_prefix, struct eal_args *out)
 {
-	bool core[SHUNT_MAX_CORES] = { false };
-	char lcores[4 * SHUNT_MAX_CORES + 8];
-	size_t len = 0;
-	int err;
+	unsigned cpu[SHUNT_MAX_WORKERS];
+	char lcores[16 * (SHUNT_MAX_WORKERS + 1)];
+	int nw = eal_worker_cores(cfg, cpu, SHUNT_MAX_WORKERS), err;
+	size_t len;
 
+	(void)ports;
 	memset(out, 0, sizeof(*out));
-	core[cfg->dp.main_core] = true;
-	for (int i = 0; i < nports; i++)
-		if (ports[i].core < SHUNT_MAX_CORES)
-			core[ports[i].core] = true;
-	for (unsigned c = 0; c < SHUNT_MAX_CORES; c++)
-		if (core[c])
-			len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, "%s%u", len ? "," : "", c);
+	if (nw < 0)
+		return nw;
+	/* lcore ids are ours, CPUs the config's: lcore 0 is the control loop on
+	 * main_core, lcore w+1 the w-th worker on its core. Mapping them lets a
+	 * worker share main_core (idle = adaptive) and CPUs past RTE_MAX_LCORE. */
+	len = (size_t)snprintf(lcores, sizeof(lcores), "0@%d", cfg->dp.main_core);
+	for (int w = 0; w < nw; w++)
+		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, ",%d@%u", w + 1, cpu[w]);
 
 	err = add(out, "%s", prog);
-	err = err ?: add(out, "-l");
-	err = err ?: add(out, "%s", lcores);
-	err = err ?: add(out, "--main-lcore=%d", cfg->dp.main_core);
+	err = err ?: add(out, "--lcores=%s", lcores);
+	err = err ?: add(out, "--main-lcore=0");
 	err = err ?: add(out, "--file-prefix=%s", file_prefix);
 	err = err ?: add(out, "--no-pci");
 	if (!cfg->dp.hugepages) {
@@ -62,6 +83,8 @@ int eal_args_build(const struct shunt_config *cfg, const struct afxdp_port *port
 		err = add(out, "--vdev");
 		err = err ?: add(out, "%s,%s", ports[i].name, ports[i].args);
 	}
+	/* EAL and the PMD log every step at info; experts can raise it again */
+	err = err ?: add(out, "--log-level=notice");
 	for (unsigned i = 0; i < cfg->dp.n_eal_extra && !err; i++)
 		err = add(out, "%s", cfg->dp.eal_extra[i]);
 	return err;

@@ -22,6 +22,13 @@ struct eal_args {
 };
 
 /*
+ * The workers' CPUs, distinct, in config order (first queue naming each):
+ * worker w runs as lcore w + 1 on cpu[w]; lcore 0 is the control loop on
+ * main_core. Returns the count, or -E2BIG past max.
+ */
+int eal_worker_cores(const struct shunt_config *cfg, unsigned *cpu, int max);
+
+/*
  * Builds argv for rte_eal_init(): argv[0] is prog. file_prefix tells this
  * instance's runtime files apart (e.g. "shunt-<pid>"). Returns 0, or -E2BIG
  * when the arguments do not fit.

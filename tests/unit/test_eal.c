@@ -56,13 +56,13 @@ static void test_vdevs(void)
 static void test_eal_no_huge(void)
 {
 	static const char *want[] = {
-		"shunt", "-l", "0,1,2", "--main-lcore=0", "--file-prefix=shunt-7", "--no-pci", "--no-huge",
-		"-m", "256",
+		"shunt", "--lcores=0@0,1@1,2@2", "--main-lcore=0", "--file-prefix=shunt-7", "--no-pci",
+		"--no-huge", "-m", "256",
 		"--vdev", "net_af_xdp_gw-lan_q0,iface=gw-lan,start_queue=0,queue_count=1,busy_budget=0",
 		"--vdev", "net_af_xdp_gw-lan_q1,iface=gw-lan,start_queue=1,queue_count=1,busy_budget=0",
 		"--vdev", "net_af_xdp_gw-wan_q0,iface=gw-wan,start_queue=0,queue_count=1,busy_budget=0",
 		"--vdev", "net_af_xdp_gw-wan_q3,iface=gw-wan,start_queue=3,queue_count=1,busy_budget=0",
-		"--log-level=8", "--huge-unlink",
+		"--log-level=notice", "--log-level=8", "--huge-unlink",
 	};
 	static struct eal_args a;
 	struct shunt_config cfg;
@@ -88,13 +88,17 @@ static void test_eal_huge_and_cores(void)
 
 	load(two_ports, &cfg);
 	cfg.dp.hugepages = true;
-	cfg.dp.main_core = 5; /* lcores sorted, the main one among them */
+	cfg.dp.main_core = 5; /* lcore 0 on the main core, workers from lcore 1 */
 	n = afxdp_ports(&cfg, p, 8);
 	CU_ASSERT_EQUAL_FATAL(eal_args_build(&cfg, p, n, "shunt", "x", &a), 0);
-	CU_ASSERT_STRING_EQUAL(a.argv[2], "1,2,5");
-	CU_ASSERT_STRING_EQUAL(a.argv[3], "--main-lcore=5");
-	CU_ASSERT_STRING_EQUAL(a.argv[6], "--socket-mem=256");
-	CU_ASSERT_STRING_EQUAL(a.argv[7], "--vdev");
+	CU_ASSERT_STRING_EQUAL(a.argv[1], "--lcores=0@5,1@1,2@2");
+	CU_ASSERT_STRING_EQUAL(a.argv[2], "--main-lcore=0");
+	CU_ASSERT_STRING_EQUAL(a.argv[5], "--socket-mem=256");
+	CU_ASSERT_STRING_EQUAL(a.argv[6], "--vdev");
+	/* a worker on main_core (idle = adaptive): two lcores on one CPU */
+	cfg.iface[0].queue[0].core = 5;
+	CU_ASSERT_EQUAL_FATAL(eal_args_build(&cfg, p, n, "shunt", "x", &a), 0);
+	CU_ASSERT_STRING_EQUAL(a.argv[1], "--lcores=0@5,1@5,2@2,3@1");
 	config_free(&cfg);
 }
 
@@ -125,7 +129,7 @@ int main(void)
 	CU_pSuite s = CU_add_suite("fast lane arguments", NULL, NULL);
 	CU_add_test(s, "one net_af_xdp vdev per (interface, queue)", test_vdevs);
 	CU_add_test(s, "EAL without hugepages", test_eal_no_huge);
-	CU_add_test(s, "EAL with hugepages, main core among the lcores", test_eal_huge_and_cores);
+	CU_add_test(s, "EAL with hugepages, lcores mapped to the configured CPUs", test_eal_huge_and_cores);
 	CU_add_test(s, "EAL argument overflow is an error", test_eal_overflow);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
