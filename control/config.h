@@ -99,6 +99,7 @@ struct shunt_config {
 	unsigned nrules;
 	struct cfg_rule rule[SHUNT_MAX_RULES];
 	int mode_line;
+	bool no_fast_lane; /* `run --no-fast-lane`, not from the file: steer only */
 };
 
 /* Diagnostics: errors and warnings, each tied to file:line. */

@@ -21,13 +21,16 @@ static const char usage_text[] =
 	"everything else stays on the kernel lane, accounted by tc eBPF programs.\n"
 	"\n"
 	"commands:\n"
-	"  run -c FILE [--mode kernel|hybrid] [-v]\n"
+	"  run -c FILE [--mode kernel|hybrid] [--no-fast-lane] [-v]\n"
 	"        Attach to the config's interfaces and stay in the foreground;\n"
 	"        SIGINT/SIGTERM detach everything this run attached. --mode\n"
 	"        overrides the config's mode (to compare the two on one config).\n"
-	"        Hybrid mode attaches the XDP steer program too; the DPDK fast lane\n"
-	"        is not in this build yet, so fast-lane flows fail open to the\n"
-	"        kernel lane (counted as fast_no_socket).\n"
+	"        Hybrid mode attaches the XDP steer program too and starts the DPDK\n"
+	"        fast lane: one worker per configured core polls the AF_XDP ports\n"
+	"        of its queues and routes with the kernel's routes and neighbours.\n"
+	"        --no-fast-lane steers and counts without starting DPDK: fast flows\n"
+	"        fail open to the kernel lane (fast_no_socket), e.g. to stage rules.\n"
+	"        DPDK telemetry: dpdk-telemetry.py -f shunt-PID, commands /shunt/...\n"
 	"  validate -c FILE [--no-host] [--preflight]\n"
 	"        Check a config. Errors read FILE:LINE: what — what to do. As root\n"
 	"        it also checks the host (interfaces, online cores, NIC queues);\n"
@@ -65,6 +68,7 @@ enum {
 	OPT_WATCH,
 	OPT_COUNT,
 	OPT_PREFLIGHT,
+	OPT_NO_FAST_LANE,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +82,7 @@ static const struct option long_opts[] = {
 	{ "watch", required_argument, NULL, OPT_WATCH },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "preflight", no_argument, NULL, OPT_PREFLIGHT },
+	{ "no-fast-lane", no_argument, NULL, OPT_NO_FAST_LANE },
 	{ 0 },
 };
 
@@ -88,7 +93,7 @@ struct cli {
 	const char *config;
 	const char *mode;
 	const char *bpffs;
-	bool no_host, json, preflight;
+	bool no_host, json, preflight, no_fast_lane;
 	long watch, count;
 };
 
@@ -212,6 +217,7 @@ static int with_config(const struct cli *c, int (*fn)(const struct shunt_config 
 		config_free(&cfg);
 		return 1;
 	}
+	cfg.no_fast_lane = c->no_fast_lane;
 	ret = fn(&cfg);
 	config_free(&cfg);
 	return ret;
@@ -246,6 +252,8 @@ static int dispatch(const struct cli *c)
 		return usage_error("%s needs -c FILE", c->cmd);
 	if (c->mode && strcmp(c->mode, "kernel") && strcmp(c->mode, "hybrid"))
 		return usage_error("--mode is \"kernel\" or \"hybrid\", not \"%s\"", c->mode);
+	if (c->no_fast_lane && strcmp(c->cmd, "run"))
+		return usage_error("%s", "--no-fast-lane goes with run");
 	if (!strcmp(c->cmd, "validate"))
 		return cmd_validate(c);
 	if ((!strcmp(c->cmd, "run") || !strcmp(c->cmd, "detach")) && geteuid() != 0) {
@@ -302,6 +310,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PREFLIGHT:
 			c.preflight = true;
+			break;
+		case OPT_NO_FAST_LANE:
+			c.no_fast_lane = true;
 			break;
 		case OPT_BPFFS:
 			c.bpffs = optarg;

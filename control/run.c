@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fastlane.h"
 #include "lane.h"
 #include "log.h"
 #include "pins.h"
@@ -90,6 +91,7 @@ static int reap_stale(const struct shunt_config *cfg, bool quiet_if_clean, bool 
 		}
 		log_warn("cleaning up after a shunt run that did not exit (pid %u, config %s)",
 			 m.owner_pid, m.config);
+		fastlane_reap((int)m.owner_pid);
 		for (unsigned i = 0; i < m.niface && i < SHUNT_MAX_IFACES; i++) {
 			const struct shunt_meta_iface *mi = &m.iface[i];
 			unsigned fl = TC_DETACH_REAP |
@@ -198,12 +200,19 @@ static int start_lock(const char *bpffs)
 struct run_state {
 	struct lane_bpf *skel;
 	struct steer_bpf *steer[SHUNT_MAX_IFACES];
+	struct fastlane *fast;
 	struct shunt_meta meta;
 	bool pinned;
 };
 
 static void teardown(const struct shunt_config *cfg, struct run_state *st)
 {
+	/* workers first: they stop transmitting before the lanes go */
+	if (st->fast) {
+		fastlane_stop(st->fast);
+		st->fast = NULL;
+		log_info("fast lane stopped");
+	}
 	for (unsigned i = 0; i < st->meta.niface; i++) {
 		struct shunt_meta_iface *mi = &st->meta.iface[i];
 
@@ -272,9 +281,32 @@ static int start_steer(const struct shunt_config *cfg, struct run_state *st)
 		log_info("attached the steer program to %s (%s, %s XDP)", mi->name, mi->ifname,
 			 generic ? "generic" : "native");
 	}
-	if (!err)
-		log_warn("the DPDK fast lane is not part of this build yet: flows steered to the fast lane find no AF_XDP socket and fail open to the kernel lane (counted as fast_no_socket)");
 	return err;
+}
+
+/* Hybrid mode, once every steer copy is attached: the DPDK forwarder. Its
+ * sockets land in each copy's xsks_map; until then fast flows fail open. */
+static int start_fast(const struct shunt_config *cfg, struct run_state *st)
+{
+	struct bpf_object *obj = steer_object(st->steer[0]);
+	struct fastlane_maps maps = {
+		.heartbeat_fd = bpf_object__find_map_fd_by_name(obj, "heartbeat"),
+		.lcores_fd = bpf_object__find_map_fd_by_name(obj, "fast_lcores"),
+		.ports_fd = bpf_object__find_map_fd_by_name(obj, "fast_ports"),
+	};
+	uint32_t ifindex[SHUNT_MAX_IFACES];
+	bool generic[SHUNT_MAX_IFACES];
+
+	if (maps.heartbeat_fd < 0 || maps.lcores_fd < 0 || maps.ports_fd < 0) {
+		log_error("the steer object lacks the fast lane's maps: rebuild shunt");
+		return -ENOENT;
+	}
+	for (unsigned i = 0; i < st->meta.niface; i++) {
+		ifindex[i] = st->meta.iface[i].ifindex;
+		generic[i] = st->meta.iface[i].flags & SHUNT_IFACE_XDP_GENERIC;
+	}
+	st->fast = fastlane_start(cfg, ifindex, generic, &maps);
+	return st->fast ? 0 : -EIO;
 }
 
 static int start(const struct shunt_config *cfg, struct run_state *st)
@@ -348,6 +380,10 @@ static int start(const struct shunt_config *cfg, struct run_state *st)
 	}
 	if (!err && cfg->mode == SHUNT_MODE_HYBRID)
 		err = start_steer(cfg, st);
+	if (!err && cfg->mode == SHUNT_MODE_HYBRID && cfg->no_fast_lane)
+		log_warn("--no-fast-lane: flows steered to the fast lane find no AF_XDP socket and fail open to the kernel lane (counted as fast_no_socket)");
+	else if (!err && cfg->mode == SHUNT_MODE_HYBRID && !stop_signal)
+		err = start_fast(cfg, st);
 	return err;
 }
 
@@ -382,6 +418,15 @@ int cmd_run(const struct shunt_config *cfg)
 		 mode_name(cfg->mode), cfg->nrules, cfg->niface, cfg->bpffs);
 
 	while (!stop_signal) {
+		/* the fast lane's control loop runs here (route updates, port
+		 * counters) every 100 ms or on a netlink event; the interface
+		 * check below once a second */
+		if (st.fast) {
+			for (int t = 0; t < 10 && !stop_signal; t++)
+				fastlane_poll(st.fast, 100);
+			if (stop_signal)
+				break;
+		}
 		/* an interface that vanishes takes our programs with it; one that is
 		 * renamed keeps them: say so once, and keep tracking it by ifindex,
 		 * which is what teardown detaches by */
@@ -402,7 +447,8 @@ int cmd_run(const struct shunt_config *cfg)
 				maps_write_meta(lane_object(st.skel), &st.meta);
 			}
 		}
-		sleep(1);
+		if (!st.fast)
+			sleep(1);
 	}
 	log_info("%s: detaching", strsignal(stop_signal));
 	teardown(cfg, &st);

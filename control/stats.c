@@ -25,6 +25,13 @@ static const char *const reason_names[SHUNT_REASON_MAX] = {
 #undef SHUNT_REASON_NAME
 };
 
+static const char *const fast_reason_names[SHUNT_FAST_REASON_MAX] = {
+	[SHUNT_FAST_OK] = "ok",
+#define FAST_REASON_NAME(e, n, d) [SHUNT_FAST_##e] = n,
+	SHUNT_FAST_REASONS(FAST_REASON_NAME)
+#undef FAST_REASON_NAME
+};
+
 struct snapshot {
 	struct shunt_meta meta;
 	struct shunt_rule rule[SHUNT_MAX_RULES];
@@ -33,6 +40,10 @@ struct snapshot {
 	bool has_steer; /* hybrid mode: the XDP steer program's counters */
 	struct shunt_counter steer[SHUNT_LANE_MAX][SHUNT_RULE_SLOTS];
 	struct shunt_counter steer_reason[SHUNT_REASON_MAX];
+	/* hybrid mode: the DPDK forwarder's workers and ports */
+	unsigned nworkers, nports;
+	struct shunt_fast_lcore worker[SHUNT_MAX_WORKERS];
+	struct shunt_fast_port port[SHUNT_FAST_PORTS];
 	struct timespec at;
 };
 
@@ -119,6 +130,19 @@ static int take(const char *dir, struct snapshot *s)
 		read_percpu(fd, s->steer_reason, SHUNT_REASON_MAX);
 		close(fd);
 	}
+	fd = open_pin(dir, "fast_lcores");
+	for (__u32 k = 0; fd >= 0 && k < SHUNT_MAX_WORKERS; k++)
+		if (!bpf_map_lookup_elem(fd, &k, &s->worker[s->nworkers]) && s->worker[s->nworkers].lcore)
+			s->nworkers++;
+	if (fd >= 0)
+		close(fd);
+	fd = open_pin(dir, "fast_ports");
+	for (__u32 k = 0; fd >= 0 && k < SHUNT_FAST_PORTS; k++)
+		if (!bpf_map_lookup_elem(fd, &k, &s->port[s->nports]) &&
+		    (s->port[s->nports].flags & SHUNT_PORT_USED))
+			s->nports++;
+	if (fd >= 0)
+		close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &s->at);
 	return 0;
 }
@@ -126,6 +150,121 @@ static int take(const char *dir, struct snapshot *s)
 static double rate(__u64 now, __u64 before, double secs)
 {
 	return secs > 0 && now >= before ? (double)(now - before) / secs : 0;
+}
+
+static __u64 fast_drops(const struct shunt_fast_lcore *w)
+{
+	__u64 n = 0;
+
+	for (unsigned k = 1; k < SHUNT_FAST_REASON_MAX; k++)
+		n += w->drops[k];
+	return n;
+}
+
+static double busy_pct(const struct shunt_fast_lcore *w)
+{
+	return w->total_cycles ? 100.0 * (double)w->busy_cycles / (double)w->total_cycles : 0;
+}
+
+static const char *port_iface(const struct snapshot *s, const struct shunt_fast_port *p)
+{
+	return p->ifslot < s->meta.niface && p->ifslot < SHUNT_MAX_IFACES ? s->meta.iface[p->ifslot].name :
+									      "?";
+}
+
+static const char *port_mode(const struct shunt_fast_port *p)
+{
+	if (p->flags & SHUNT_PORT_ZEROCOPY)
+		return p->flags & SHUNT_PORT_XDP_GENERIC ? "generic,zero-copy" : "native,zero-copy";
+	return p->flags & SHUNT_PORT_XDP_GENERIC ? "generic,copy" : "native,copy";
+}
+
+static void print_json_fast(const struct snapshot *s)
+{
+	if (!s->nworkers && !s->nports)
+		return;
+	printf(",\"fast\":{\"workers\":[");
+	for (unsigned w = 0; w < s->nworkers; w++) {
+		const struct shunt_fast_lcore *x = &s->worker[w];
+
+		printf("%s{\"lcore\":%u,\"core\":%u,\"running\":%s,\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu,\"polls\":%llu,\"empty_polls\":%llu,\"busy_cycles\":%llu,\"total_cycles\":%llu,\"tsc_hz\":%llu,\"ports\":[",
+		       w ? "," : "", x->lcore, x->cpu, x->running ? "true" : "false",
+		       (unsigned long long)x->rx_packets, (unsigned long long)x->rx_bytes,
+		       (unsigned long long)x->tx_packets, (unsigned long long)x->tx_bytes,
+		       (unsigned long long)x->polls, (unsigned long long)x->empty_polls,
+		       (unsigned long long)x->busy_cycles, (unsigned long long)x->total_cycles,
+		       (unsigned long long)x->tsc_hz);
+		for (unsigned i = 0; i < x->nrx && i < SHUNT_MAX_QUEUES; i++)
+			printf("%s%u", i ? "," : "", x->rx_port[i]);
+		printf("],\"drops\":{");
+		for (unsigned k = 1; k < SHUNT_FAST_REASON_MAX; k++)
+			printf("%s\"%s\":%llu", k > 1 ? "," : "", fast_reason_names[k],
+			       (unsigned long long)x->drops[k]);
+		printf("}}");
+	}
+	printf("],\"ports\":[");
+	for (unsigned i = 0; i < s->nports; i++) {
+		const struct shunt_fast_port *p = &s->port[i];
+
+		printf("%s{\"interface\":\"%s\",\"queue\":%u,\"lcore\":%u,\"core\":%u,\"xdp\":\"%s\",\"zerocopy\":%s,\"ipackets\":%llu,\"ibytes\":%llu,\"imissed\":%llu,\"ierrors\":%llu,\"opackets\":%llu,\"obytes\":%llu,\"oerrors\":%llu}",
+		       i ? "," : "", port_iface(s, p), p->queue, p->lcore, p->cpu,
+		       p->flags & SHUNT_PORT_XDP_GENERIC ? "generic" : "native",
+		       p->flags & SHUNT_PORT_ZEROCOPY ? "true" : "false",
+		       (unsigned long long)p->ipackets, (unsigned long long)p->ibytes,
+		       (unsigned long long)p->imissed, (unsigned long long)p->ierrors,
+		       (unsigned long long)p->opackets, (unsigned long long)p->obytes,
+		       (unsigned long long)p->oerrors);
+	}
+	printf("]}");
+}
+
+static void print_table_fast(const struct snapshot *s, const struct snapshot *prev, double secs)
+{
+	if (!s->nworkers && !s->nports)
+		return;
+	printf("\nfast lane (DPDK): %u worker(s), %u AF_XDP port(s)\n", s->nworkers, s->nports);
+	printf("%-8s %4s %12s %12s %10s %12s %6s%s  %s\n", "worker", "core", "rx packets", "tx packets",
+	       "dropped", "empty polls", "busy%", prev ? "   rx pkt/s   tx pkt/s" : "", "polls (interface/queue)");
+	for (unsigned w = 0; w < s->nworkers; w++) {
+		const struct shunt_fast_lcore *x = &s->worker[w];
+		char lc[16];
+
+		snprintf(lc, sizeof(lc), "lcore%u", x->lcore);
+		printf("%-8s %4u %12llu %12llu %10llu %12llu %5.1f%%", lc, x->cpu,
+		       (unsigned long long)x->rx_packets, (unsigned long long)x->tx_packets,
+		       (unsigned long long)fast_drops(x), (unsigned long long)x->empty_polls, busy_pct(x));
+		if (prev && w < prev->nworkers)
+			printf(" %10.0f %10.0f", rate(x->rx_packets, prev->worker[w].rx_packets, secs),
+			       rate(x->tx_packets, prev->worker[w].tx_packets, secs));
+		printf(" ");
+		for (unsigned i = 0; i < x->nrx && i < SHUNT_MAX_QUEUES; i++)
+			for (unsigned j = 0; j < s->nports; j++)
+				if (j == x->rx_port[i])
+					printf(" %s/q%u", port_iface(s, &s->port[j]), s->port[j].queue);
+		printf("%s\n", x->running ? "" : "  [stopped]");
+	}
+	printf("\n%-14s %4s %-17s %12s %14s %12s %14s %8s %8s\n", "port", "core", "xdp", "rx packets",
+	       "rx bytes", "tx packets", "tx bytes", "missed", "errors");
+	for (unsigned i = 0; i < s->nports; i++) {
+		const struct shunt_fast_port *p = &s->port[i];
+		char name[48];
+
+		snprintf(name, sizeof(name), "%s/q%u", port_iface(s, p), p->queue);
+		printf("%-14s %4u %-17s %12llu %14llu %12llu %14llu %8llu %8llu\n", name, p->cpu,
+		       port_mode(p), (unsigned long long)p->ipackets, (unsigned long long)p->ibytes,
+		       (unsigned long long)p->opackets, (unsigned long long)p->obytes,
+		       (unsigned long long)p->imissed, (unsigned long long)(p->ierrors + p->oerrors));
+	}
+	printf("\n%-20s", "fast-lane drops");
+	for (unsigned w = 0; w < s->nworkers; w++)
+		printf(" %10s%u", "lcore", s->worker[w].lcore);
+	printf("\n");
+	for (unsigned k = 1; k < SHUNT_FAST_REASON_MAX; k++) {
+		printf("%-20s", fast_reason_names[k]);
+		for (unsigned w = 0; w < s->nworkers; w++)
+			printf(" %11llu", (unsigned long long)s->worker[w].drops[k]);
+		printf("\n");
+	}
 }
 
 /* A JSON string: names are validated to plain characters, but the config
@@ -220,7 +359,9 @@ static void print_json(const struct snapshot *s)
 			print_json_counter(reason_names[k], &s->steer_reason[k], k + 1 < SHUNT_REASON_MAX);
 		printf("}");
 	}
-	printf("}}\n");
+	printf("}");
+	print_json_fast(s);
+	printf("}\n");
 }
 
 static void print_row(const char *name, const char *lane, const struct snapshot *s,
@@ -304,6 +445,7 @@ static void print_table(const struct snapshot *s, const struct snapshot *prev)
 		print_row(reason_names[k], "", s, &s->reason[0][k], &s->reason[1][k],
 			  prev ? &prev->reason[0][k] : NULL, prev ? &prev->reason[1][k] : NULL,
 			  &s->steer_reason[k], true, secs);
+	print_table_fast(s, prev, secs);
 }
 
 static volatile sig_atomic_t stats_stop;

@@ -159,6 +159,11 @@ int xdp_detach(int ifindex, const char *ifname, int prog_fd, bool generic)
 	__u32 mode = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	int err = bpf_xdp_detach(ifindex, mode | XDP_FLAGS_REPLACE, &opts);
 
+	bool g;
+
+	/* nothing attached any more: DPDK's PMD detaches when its ports close */
+	if (err == -EEXIST && !attached(ifindex, &g))
+		return 0;
 	/* -EEXIST: someone replaced ours meanwhile; theirs stays */
 	if (err && err != -EEXIST && err != -ENODEV) {
 		log_error("%s: cannot detach the steer program: %s", ifname, strerror(-err));

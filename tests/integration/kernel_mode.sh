@@ -25,6 +25,7 @@ fi
 
 PREFIX="shunt-t$$"
 CONFIG="$SRCDIR/configs/lab.conf"
+ABI_VERSION="$(sed -n 's/^#define SHUNT_ABI_VERSION \([0-9]*\).*/\1/p' "$SRCDIR/ebpf/shunt_abi.h")"
 TEST_TMP=""
 BPFFS_MNT=""
 STATS_JSON=""
@@ -110,7 +111,7 @@ step_running() {
 	echo "# note: shunt_* BPF programs loaded by this run: $(new_shunt_progs | tr '\n' ' ')"
 	stats_snapshot
 	check_eq "stats: mode" kernel "$(jq -r '.mode' <<<"$STATS_JSON")"
-	check_eq "stats: abi" 1 "$(jq -r '.abi' <<<"$STATS_JSON")"
+	check_eq "stats: abi (ebpf/shunt_abi.h)" "$ABI_VERSION" "$(jq -r '.abi' <<<"$STATS_JSON")"
 }
 
 step_a() {
@@ -283,7 +284,7 @@ step_h() {
 		sed 's/^/    | /' "$SHUNT_LOG"
 	fi
 	stats_snapshot --bpffs "$pins"
-	check_eq "h2: stats reads the new pins (abi)" 1 "$(jq -r '.abi' <<<"$STATS_JSON")"
+	check_eq "h2: stats reads the new pins (abi)" "$ABI_VERSION" "$(jq -r '.abi' <<<"$STATS_JSON")"
 	rc=0
 	shunt_stop || rc=$?
 	check_eq "h2: shunt exit status after SIGTERM" 0 "$rc"

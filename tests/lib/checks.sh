@@ -107,10 +107,12 @@ udp_stream() {
 	udp_recv_result || fail "$label: UDP receiver failed"
 }
 
-# iperf_run LABEL: a 2 s iperf3 TCP run client -> 198.18.2.2:5201 through
-# the gateway, asserted to succeed. Returns 1 if the server never listened.
+# iperf_run LABEL [IPERF3 CLIENT ARGS]: a 2 s iperf3 TCP run client ->
+# 198.18.2.2:5201 through the gateway (-R: server -> client), asserted to
+# succeed. Returns 1 if the server never listened.
 iperf_run() {
 	local label="$1" srv_log="$LAB_TMPDIR/iperf3-server.log" srv_pid
+	shift
 	ip netns exec "$LAB_SERVER" timeout 30 iperf3 -s -1 -B 198.18.2.2 >"$srv_log" 2>&1 &
 	srv_pid=$!
 	if ! wait_for -t 5 iperf_listening; then
@@ -120,7 +122,7 @@ iperf_run() {
 		wait "$srv_pid" 2>/dev/null
 		return 1
 	fi
-	check_cmd "$label: iperf3 -t 2 client -> 198.18.2.2" \
-		ip netns exec "$LAB_CLIENT" timeout 20 iperf3 -c 198.18.2.2 -t 2
+	check_cmd "$label: iperf3 -t 2 $* client -> 198.18.2.2" \
+		ip netns exec "$LAB_CLIENT" timeout 20 iperf3 -c 198.18.2.2 -t 2 "$@"
 	wait "$srv_pid" 2>/dev/null
 }

@@ -150,6 +150,13 @@ lab_up_steps() {
 	ip -n "$LAB_SERVER" addr add 198.18.2.2/24 dev eth0 || return 1
 	ip -n "$LAB_SERVER" addr add 2001:db8:2::2/64 dev eth0 nodad || return 1
 
+	# Full checksums from the hosts, as from a real wire: with the default tx
+	# offload a veth hands over locally sent packets with only the pseudo-
+	# header sum (CHECKSUM_PARTIAL), which the kernel completes when it
+	# forwards but which an AF_XDP socket gets as is and forwards as is.
+	ip netns exec "$LAB_CLIENT" ethtool -K eth0 tx off >/dev/null || return 1
+	ip netns exec "$LAB_SERVER" ethtool -K eth0 tx off >/dev/null || return 1
+
 	ip -n "$LAB_CLIENT" link set eth0 up || return 1
 	ip -n "$LAB_SERVER" link set eth0 up || return 1
 	ip -n "$LAB_GW" link set gw-lan up || return 1

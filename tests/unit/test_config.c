@@ -203,7 +203,7 @@ static void test_lab_values(void)
 	CU_ASSERT_EQUAL(cfg->iface[0].queue[1].id, 1);
 	CU_ASSERT_EQUAL(cfg->iface[0].queue[1].core, 1);
 	CU_ASSERT_EQUAL(cfg->dp.hugepages, false);
-	CU_ASSERT_EQUAL(cfg->dp.memory_mb, 256);
+	CU_ASSERT_EQUAL(cfg->dp.memory_mb, 512);
 	CU_ASSERT_EQUAL(cfg->dp.idle, IDLE_ADAPTIVE);
 	CU_ASSERT_EQUAL(cfg->nrules, 7);
 
