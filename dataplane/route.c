@@ -76,6 +76,7 @@
 #define RT_RESOLVE_REPEAT_MS 1000
 #define RT_RECENT 256           /* resolve de-duplication slots (power of 2) */
 #define RT_DRAIN_MAX 65536      /* reads when discarding events before a resync */
+#define RT_EV_BATCH 16384       /* event reads per route_poll() */
 
 static unsigned instance; /* names of DPDK objects are per process */
 
@@ -213,6 +214,7 @@ struct route_ctx {
 	uint32_t gen;
 	bool in_dump;
 	bool resync_wanted;
+	bool dump_failing;
 
 	struct {
 		struct rt_resolve req;
@@ -491,8 +493,7 @@ static void publish(struct route_ctx *rc)
 			return;
 		}
 		wait_over(rc);
-		/* BROKEN: replay(rc, !rc->active); */
-		rc->applied[!rc->active] = rc->nlog;
+		replay(rc, !rc->active);
 	}
 	trim(rc);
 }
@@ -1075,12 +1076,17 @@ static int dump_all(struct route_ctx *rc)
 				break;
 		}
 		if (err) {
-			log_error("route: dumping the kernel's %s over rtnetlink failed: %s; retrying on the next poll",
-				  dumps[i].what,
-				  err == -EINTR ? "the table kept changing" : strerror(-err));
+			/* once per failing streak: route_poll retries often */
+			if (!rc->dump_failing)
+				log_error("route: dumping the kernel's %s over rtnetlink failed: %s; retrying on every poll",
+					  dumps[i].what,
+					  err == -EINTR ? "the table kept changing" : strerror(-err));
 			break;
 		}
 	}
+	if (!err && rc->dump_failing)
+		log_info("route: the kernel's tables dumped again");
+	rc->dump_failing = err != 0;
 	rc->in_dump = false;
 	return err;
 }
@@ -1455,7 +1461,7 @@ static void process_resolves(struct route_ctx *rc)
 {
 	struct rt_resolve req[32];
 	uint64_t now = rte_get_tsc_cycles();
-	unsigned n;
+	unsigned n, total = 0;
 
 	do {
 		n = rte_ring_dequeue_burst_elem(rc->resolve, req, sizeof(req[0]), RTE_DIM(req), NULL);
@@ -1468,14 +1474,16 @@ static void process_resolves(struct route_ctx *rc)
 			if (!resolve_recent(rc, &r, now))
 				send_resolve(rc, &r);
 		}
-	} while (n == RTE_DIM(req));
+		total += n;
+	} while (n == RTE_DIM(req) && total < RT_RESOLVE_RING);
 }
 
 int route_poll(struct route_ctx *rc)
 {
 	int err = 0;
 
-	for (;;) {
+	/* bounded: under a storm of changes the batch goes out in slices */
+	for (unsigned reads = 0; reads < RT_EV_BATCH; reads++) {
 		ssize_t n = mnl_socket_recvfrom(rc->ev, rc->buf, RT_NL_BUF);
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rc->buf;
 		int len = (int)n;

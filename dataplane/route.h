@@ -17,7 +17,9 @@
  * the other copy. Why not rte_fib's own RCU: DPDK 22.11's rte_fib/rte_fib6
  * have none (rte_lpm has), and DIR24_8 recycles a freed tbl8 group at once,
  * so a worker in the middle of a lookup could read another prefix's entries.
- * The cost is twice the memory (~70 MB per copy with the default sizes).
+ * The cost is twice the memory: measured ~128 MiB per copy with the default
+ * sizes (fib4 60 MiB: 32 MiB tbl24 + a RIB mempool of 2 x max_routes
+ * nodes; fib6 66 MiB; neighbour hash 1 MiB), ~262 MiB for route_open().
  *
  * Only routes of the main table leaving by a configured interface give a
  * usable next hop; others (another interface, blackhole, unreachable,
