@@ -206,14 +206,15 @@ static void print_json_fast(const struct snapshot *s)
 	for (unsigned i = 0; i < s->nports; i++) {
 		const struct shunt_fast_port *p = &s->port[i];
 
-		printf("%s{\"interface\":\"%s\",\"queue\":%u,\"lcore\":%u,\"core\":%u,\"xdp\":\"%s\",\"zerocopy\":%s,\"ipackets\":%llu,\"ibytes\":%llu,\"imissed\":%llu,\"ierrors\":%llu,\"opackets\":%llu,\"obytes\":%llu,\"oerrors\":%llu}",
+		printf("%s{\"interface\":\"%s\",\"queue\":%u,\"lcore\":%u,\"core\":%u,\"xdp\":\"%s\",\"zerocopy\":%s,\"ipackets\":%llu,\"ibytes\":%llu,\"imissed\":%llu,\"ierrors\":%llu,\"opackets\":%llu,\"obytes\":%llu,\"oerrors\":%llu,\"xsk_rx_dropped\":%llu,\"xsk_rx_ring_full\":%llu,\"xsk_fill_empty\":%llu}",
 		       i ? "," : "", port_iface(s, p), p->queue, p->lcore, p->cpu,
 		       p->flags & SHUNT_PORT_XDP_GENERIC ? "generic" : "native",
 		       p->flags & SHUNT_PORT_ZEROCOPY ? "true" : "false",
 		       (unsigned long long)p->ipackets, (unsigned long long)p->ibytes,
 		       (unsigned long long)p->imissed, (unsigned long long)p->ierrors,
 		       (unsigned long long)p->opackets, (unsigned long long)p->obytes,
-		       (unsigned long long)p->oerrors);
+		       (unsigned long long)p->oerrors, (unsigned long long)p->xsk_rx_dropped,
+		       (unsigned long long)p->xsk_rx_ring_full, (unsigned long long)p->xsk_fill_empty);
 	}
 	printf("]}");
 }
@@ -243,17 +244,18 @@ static void print_table_fast(const struct snapshot *s, const struct snapshot *pr
 					printf(" %s/q%u", port_iface(s, &s->port[j]), s->port[j].queue);
 		printf("%s\n", x->running ? "" : "  [stopped]");
 	}
-	printf("\n%-14s %4s %-17s %12s %14s %12s %14s %8s %8s\n", "port", "core", "xdp", "rx packets",
-	       "rx bytes", "tx packets", "tx bytes", "missed", "errors");
+	printf("\n%-14s %4s %-17s %12s %14s %12s %14s %8s %8s %9s\n", "port", "core", "xdp", "rx packets",
+	       "rx bytes", "tx packets", "tx bytes", "missed", "errors", "ring full");
 	for (unsigned i = 0; i < s->nports; i++) {
 		const struct shunt_fast_port *p = &s->port[i];
 		char name[48];
 
 		snprintf(name, sizeof(name), "%s/q%u", port_iface(s, p), p->queue);
-		printf("%-14s %4u %-17s %12llu %14llu %12llu %14llu %8llu %8llu\n", name, p->cpu,
+		printf("%-14s %4u %-17s %12llu %14llu %12llu %14llu %8llu %8llu %9llu\n", name, p->cpu,
 		       port_mode(p), (unsigned long long)p->ipackets, (unsigned long long)p->ibytes,
 		       (unsigned long long)p->opackets, (unsigned long long)p->obytes,
-		       (unsigned long long)p->imissed, (unsigned long long)(p->ierrors + p->oerrors));
+		       (unsigned long long)p->imissed, (unsigned long long)(p->ierrors + p->oerrors),
+		       (unsigned long long)p->xsk_rx_ring_full);
 	}
 	printf("\n%-20s", "fast-lane drops");
 	for (unsigned w = 0; w < s->nworkers; w++)

@@ -31,6 +31,7 @@
 #include "route.h"
 #include "vdev.h"
 #include "worker.h"
+#include "xsk_fds.h"
 
 #define RX_DESC 1024
 #define TX_DESC 1024
@@ -52,6 +53,7 @@ struct fastlane {
 	uint16_t port_id[MAX_PORTS];
 	bool port_started[MAX_PORTS];
 	uint32_t port_flags[MAX_PORTS]; /* SHUNT_PORT_* */
+	int xsk_fd[MAX_PORTS];          /* the port's AF_XDP socket (the PMD's) */
 	int nports;
 	unsigned nworkers;
 	unsigned cpu[SHUNT_MAX_WORKERS];
@@ -196,10 +198,44 @@ static void telemetry_register(void)
 
 /* ---- bring-up ---- */
 
+/* The AF_XDP socket port i's start created: the one socket among our
+ * descriptors that was not there before (before[0..nbefore)). */
+static int find_new_xsk(struct fastlane *fl, int i, const struct xsk_fd *before, int nbefore)
+{
+	const struct afxdp_port *p = &fl->port[i];
+	struct xsk_fd now[MAX_PORTS + 8];
+	int n = xsk_fds_list(now, MAX_PORTS + 8), found = -1, nnew = 0;
+
+	for (int k = 0; k < n; k++) {
+		bool old = false;
+
+		for (int j = 0; j < nbefore && !old; j++)
+			old = before[j].fd == now[k].fd;
+		if (!old) {
+			found = k;
+			nnew++;
+		}
+	}
+	if (nnew != 1) {
+		log_error("%s queue %u: port %s started with %d AF_XDP socket(s), not one — the fast lane cannot tell its queues apart",
+			  fl->cfg->iface[p->iface].ifname, p->queue, p->name, nnew);
+		return -EPROTO;
+	}
+	fl->xsk_fd[i] = now[found].fd;
+	if (now[found].zerocopy)
+		fl->port_flags[i] |= SHUNT_PORT_ZEROCOPY;
+	log_info("%s queue %u: AF_XDP socket in %s mode, %s XDP", fl->cfg->iface[p->iface].ifname,
+		 p->queue, now[found].zerocopy ? "zero-copy" : "copy",
+		 fl->port_flags[i] & SHUNT_PORT_XDP_GENERIC ? "generic" : "native");
+	return 0;
+}
+
 static int start_port(struct fastlane *fl, int i)
 {
 	const struct afxdp_port *p = &fl->port[i];
 	const char *ifname = fl->cfg->iface[p->iface].ifname;
+	struct xsk_fd before[MAX_PORTS + 8];
+	int nbefore = xsk_fds_list(before, MAX_PORTS + 8);
 	struct rte_eth_conf conf;
 	int err;
 
@@ -220,7 +256,7 @@ static int start_port(struct fastlane *fl, int i)
 		return err;
 	}
 	fl->port_started[i] = true;
-	return 0;
+	return nbefore < 0 ? nbefore : find_new_xsk(fl, i, before, nbefore);
 }
 
 /* The worker's TX port on each interface: one it polls there if it is free,
@@ -297,6 +333,7 @@ static void publish_ports(struct fastlane *fl)
 	for (int i = 0; i < fl->nports; i++) {
 		struct shunt_fast_port fp;
 		struct rte_eth_stats es;
+		struct xsk_fd x;
 		__u32 key = (__u32)i;
 
 		memset(&fp, 0, sizeof(fp));
@@ -318,6 +355,11 @@ static void publish_ports(struct fastlane *fl)
 		fp.opackets = es.opackets;
 		fp.obytes = es.obytes;
 		fp.oerrors = es.oerrors;
+		if (fl->port_started[i] && !xsk_fd_info(fl->xsk_fd[i], &x)) {
+			fp.xsk_rx_dropped = x.rx_dropped;
+			fp.xsk_rx_ring_full = x.rx_ring_full;
+			fp.xsk_fill_empty = x.rx_fill_ring_empty_descs;
+		}
 		bpf_map_update_elem(fl->ports_fd, &key, &fp, BPF_ANY);
 	}
 }

@@ -250,6 +250,10 @@ struct shunt_fast_port {
 	__u32 dpdk_port;     /* ethdev port id */
 	__u64 ipackets, ibytes, imissed, ierrors;
 	__u64 opackets, obytes, oerrors;
+	/* the kernel's counters of the port's AF_XDP socket (XDP_STATISTICS) */
+	__u64 xsk_rx_dropped;     /* no room: dropped before the rx ring */
+	__u64 xsk_rx_ring_full;   /* rx ring full */
+	__u64 xsk_fill_empty;     /* fill ring empty (no buffers given) */
 };
 
 /* tc filter identity: our handle and priority on clsact ingress/egress. */

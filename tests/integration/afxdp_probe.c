@@ -6,18 +6,16 @@
  *   afxdp_probe features IFNAME...
  *       "features IFNAME basic,redirect,... zc_max_segs=N" per interface
  *       (afxdp/xdp_features.c)
- *   afxdp_probe xsk
- *       "xsk ifindex=N queue=N zerocopy=0|1 ino=N" per AF_XDP socket of this
- *       network namespace, then "xsk count N" (afxdp/xsk_diag.c)
  *   afxdp_probe bind IFNAME SECONDS QUEUE...
  *       opens one AF_XDP socket per QUEUE in copy mode (raw socket calls, no
- *       XDP program needed for that), prints "bound ifindex=N queue=N
- *       zerocopy=0|1 ino=N" per socket (zerocopy as the socket itself reports
- *       it, XDP_OPTIONS), then "ready"; holds them until SIGTERM/SIGINT or
- *       SECONDS (0: not at all), closes them and prints "closed".
+ *       XDP program needed for that), prints "bound ifindex=N queue=N fd=N"
+ *       per socket, then what afxdp/xsk_fds.c finds among the process's
+ *       descriptors: "xsk fd=N zerocopy=0|1" per socket and "xsk count N",
+ *       then "ready"; holds them until SIGTERM/SIGINT or SECONDS (0: not at
+ *       all), closes them, prints "xsk count N" again and "closed".
  *
  * Exit status: 0, 1 on an error, 2 on bad usage, 3 when the kernel cannot
- * answer (-EOPNOTSUPP: no "netdev" genl family, no AF_XDP sock_diag).
+ * answer (-EOPNOTSUPP: no "netdev" genl family).
  */
 #include <errno.h>
 #include <linux/if_xdp.h>
@@ -32,7 +30,7 @@
 #include <unistd.h>
 
 #include "xdp_features.h"
-#include "xsk_diag.h"
+#include "xsk_fds.h"
 
 #ifndef SOL_XDP
 #define SOL_XDP 283 /* include/linux/socket.h */
@@ -85,23 +83,19 @@ static int cmd_features(int argc, char **argv)
 	return rc;
 }
 
-static int cmd_xsk(void)
+/* The AF_XDP sockets xsk_fds_list() finds in this process. */
+static int list_own(void)
 {
-	struct xsk_diag d[64];
-	int n = xsk_diag_list(d, 64);
+	struct xsk_fd x[64];
+	int n = xsk_fds_list(x, 64);
 
 	if (n < 0) {
-		fprintf(stderr, "afxdp_probe: xsk_diag_list: %s\n", strerror(-n));
-		printf("xsk error %s\n", strerror(-n));
-		return err_status(n);
+		fprintf(stderr, "afxdp_probe: xsk_fds_list: %s\n", strerror(-n));
+		return 1;
 	}
 	for (int i = 0; i < n; i++)
-		printf("xsk ifindex=%u queue=%u zerocopy=%d ino=%u rx_dropped=%llu rx_invalid=%llu tx_invalid=%llu rx_full=%llu fill_ring_empty=%llu tx_ring_empty=%llu\n",
-		       d[i].ifindex, d[i].queue, d[i].zerocopy, d[i].ino,
-		       (unsigned long long)d[i].rx_dropped, (unsigned long long)d[i].rx_invalid,
-		       (unsigned long long)d[i].tx_invalid, (unsigned long long)d[i].rx_full,
-		       (unsigned long long)d[i].fill_ring_empty,
-		       (unsigned long long)d[i].tx_ring_empty);
+		printf("xsk fd=%d zerocopy=%d rx_dropped=%llu\n", x[i].fd, x[i].zerocopy,
+		       (unsigned long long)x[i].rx_dropped);
 	printf("xsk count %d\n", n);
 	return 0;
 }
@@ -153,9 +147,6 @@ static int cmd_bind(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	for (int i = 0; i < nq; i++) {
 		unsigned queue = (unsigned)atoi(argv[2 + i]);
-		struct xdp_options opts = { 0 };
-		socklen_t optlen = sizeof(opts);
-		struct stat st;
 
 		areas[i] = mmap(NULL, area_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		fds[i] = areas[i] == MAP_FAILED ? -ENOMEM : xsk_open(ifindex, queue, areas[i]);
@@ -167,14 +158,11 @@ static int cmd_bind(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		if (getsockopt(fds[i], SOL_XDP, XDP_OPTIONS, &opts, &optlen) || fstat(fds[i], &st)) {
-			fprintf(stderr, "afxdp_probe: queue %u: %s\n", queue, strerror(errno));
-			nq = i + 1;
-			rc = 1;
-			goto out;
-		}
-		printf("bound ifindex=%d queue=%u zerocopy=%d ino=%lu\n", ifindex, queue,
-		       !!(opts.flags & XDP_OPTIONS_ZEROCOPY), (unsigned long)st.st_ino);
+		printf("bound ifindex=%d queue=%u fd=%d\n", ifindex, queue, fds[i]);
+	}
+	if (list_own()) {
+		rc = 1;
+		goto out;
 	}
 	printf("ready\n");
 	fflush(stdout);
@@ -185,6 +173,7 @@ out:
 		close(fds[i]);
 		munmap(areas[i], area_len);
 	}
+	list_own();
 	printf("closed\n");
 	return rc;
 }
@@ -194,12 +183,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 3 && !strcmp(argv[1], "features"))
 		return cmd_features(argc - 2, argv + 2);
-	if (argc == 2 && !strcmp(argv[1], "xsk"))
-		return cmd_xsk();
 	if (argc >= 5 && !strcmp(argv[1], "bind"))
 		return cmd_bind(argc - 2, argv + 2);
 	fprintf(stderr, "usage: afxdp_probe features IFNAME...\n"
-			"       afxdp_probe xsk\n"
 			"       afxdp_probe bind IFNAME SECONDS QUEUE...\n");
 	return 2;
 }

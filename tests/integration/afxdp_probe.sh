@@ -5,10 +5,9 @@
 #   b. XDP features (afxdp/xdp_features.c, genl "netdev"): what veth reports,
 #      how its ndo_xmit follows the peer's GRO, and that loopback (and dummy,
 #      where the kernel has it) report something else
-#   c. AF_XDP sockets (afxdp/xsk_diag.c, sock_diag): copy-mode sockets on
-#      queues 0 and 1 of the veth are listed exactly, then none once closed.
-#      A kernel without AF_XDP sock_diag must answer "not supported" (checked
-#      against its config); the listing checks are then skipped, not passed.
+#   c. AF_XDP sockets (afxdp/xsk_fds.c, the process's own descriptors):
+#      copy-mode sockets on queues 0 and 1 of the veth are listed exactly,
+#      with their mode, then none once closed.
 #
 # Needs root (exit 77 otherwise) and ip, ethtool, ping, grep, sed, sort.
 # Everything runs in two namespaces this test creates (prefix afxp<pid>) and
@@ -155,57 +154,13 @@ step_b() {
 	check_match "an unknown interface is an error" 'no such interface' "$line"
 }
 
-# The kernel's own answer to "is there AF_XDP sock_diag": y, m or n.
-xsk_diag_config() {
-	local v=""
-	if [[ -r /proc/config.gz ]]; then
-		v="$(zcat /proc/config.gz 2>/dev/null | sed -n 's/^CONFIG_XDP_SOCKETS_DIAG=\(.\)$/\1/p')"
-	elif [[ -r "/boot/config-$(uname -r)" ]]; then
-		v="$(sed -n 's/^CONFIG_XDP_SOCKETS_DIAG=\(.\)$/\1/p' "/boot/config-$(uname -r)")"
-	else
-		echo "unknown"
-		return
-	fi
-	echo "${v:-n}"
-}
-
-# xsk_pairs: "ifindex queue zerocopy" per listed socket, sorted
-xsk_pairs() {
-	in_a "$AFXDP_PROBE" xsk 2>/dev/null |
-		sed -n 's/^xsk ifindex=\([0-9]*\) queue=\([0-9]*\) zerocopy=\([01]\) .*/\1 \2 \3/p' | sort
-}
-
-xsk_count_is() { [[ "$(in_a "$AFXDP_PROBE" xsk 2>/dev/null | sed -n 's/^xsk count //p')" == "$1" ]]; }
-
 bind_ready() { grep -qx ready "$TMP/bind.out"; }
 
-# c. AF_XDP sockets through sock_diag
+# c. AF_XDP sockets found among the process's own descriptors (xsk_fds.c)
 step_c() {
-	local cfg out rc=0 diag=0 ifindex expected got inos_bound inos_diag
+	local out rc=0 ifindex bound listed
 
-	echo "# c. AF_XDP sockets (NETLINK_SOCK_DIAG, AF_XDP)"
-	cfg="$(xsk_diag_config)"
-	out="$(in_a "$AFXDP_PROBE" xsk 2>&1)" || rc=$?
-	printf '%s\n' "$out" | sed 's/^/    | /'
-	case "$cfg" in
-	y | m)
-		# sock_diag loads the xsk_diag module on demand (request_module)
-		check_eq "xsk_diag_list works (CONFIG_XDP_SOCKETS_DIAG=$cfg)" 0 "$rc"
-		((rc == 0)) && diag=1
-		;;
-	n)
-		check_eq "xsk_diag_list says not supported (CONFIG_XDP_SOCKETS_DIAG unset)" 3 "$rc"
-		check_match "... as -EOPNOTSUPP" '^xsk error Operation not supported$' "$out"
-		;;
-	*)
-		echo "    | kernel config not readable: the answer above is not checked"
-		((rc == 0)) && diag=1
-		;;
-	esac
-	if ((diag)); then
-		check_match "no AF_XDP socket in a new namespace" '^xsk count 0$' "$out"
-	fi
-
+	echo "# c. AF_XDP sockets: xsk_fds_list finds the process's own, with their mode"
 	ifindex="$(in_a cat "/sys/class/net/$VETH_A/ifindex")"
 	# not through in_a: $! must be the probe itself (ip netns exec execs it)
 	ip netns exec "$NS_A" "$AFXDP_PROBE" bind "$VETH_A" 60 0 1 >"$TMP/bind.out" 2>"$TMP/bind.err" &
@@ -219,46 +174,26 @@ step_c() {
 		return 1
 	fi
 	sed 's/^/    | /' "$TMP/bind.out"
-	check_match "socket bound on queue 0, copy mode" "^bound ifindex=$ifindex queue=0 zerocopy=0 " \
-		"$(cat "$TMP/bind.out")"
-	check_match "socket bound on queue 1, copy mode" "^bound ifindex=$ifindex queue=1 zerocopy=0 " \
-		"$(cat "$TMP/bind.out")"
+	check_match "socket bound on queue 0" "^bound ifindex=$ifindex queue=0 fd=[0-9]+$" "$(cat "$TMP/bind.out")"
+	check_match "socket bound on queue 1" "^bound ifindex=$ifindex queue=1 fd=[0-9]+$" "$(cat "$TMP/bind.out")"
+	bound="$(sed -n 's/^bound .* fd=\([0-9]*\)$/\1/p' "$TMP/bind.out" | sort -n | xargs)"
+	listed="$(sed -n '/^ready$/q; s/^xsk fd=\([0-9]*\) .*/\1/p' "$TMP/bind.out" | sort -n | xargs)"
+	check_eq "xsk_fds_list: exactly the two bound sockets (fds)" "$bound" "$listed"
+	check_eq "xsk_fds_list: both in copy mode (veth has no zero-copy)" "0 0" \
+		"$(sed -n '/^ready$/q; s/^xsk fd=[0-9]* zerocopy=\([01]\) .*/\1/p' "$TMP/bind.out" | xargs)"
 	out="$(in_a "$AFXDP_PROBE" bind "$VETH_A" 0 2 2>&1)"
 	check_match "queue 2 of a 2-queue veth is refused" 'queue 2: Invalid argument' "$out"
-
-	if ((diag)); then
-		expected="$(printf '%s 0 0\n%s 1 0\n' "$ifindex" "$ifindex")"
-		got="$(xsk_pairs)"
-		check_eq "xsk_diag_list: exactly (ifindex, queue, zerocopy)" \
-			"$(tr '\n' ';' <<<"$expected")" "$(tr '\n' ';' <<<"$got")"
-		inos_bound="$(sed -n 's/^bound .* ino=\([0-9]*\)$/\1/p' "$TMP/bind.out" | sort | xargs)"
-		inos_diag="$(in_a "$AFXDP_PROBE" xsk | sed -n 's/^xsk .* ino=\([0-9]*\) .*/\1/p' | sort | xargs)"
-		check_eq "xsk_diag_list: the sockets' inodes" "$inos_bound" "$inos_diag"
-	else
-		skip "xsk_diag_list lists the sockets on queues 0 and 1 with zerocopy=0 (no AF_XDP sock_diag)"
-		skip "xsk_diag_list's inodes match the sockets' (no AF_XDP sock_diag)"
-	fi
 
 	kill -TERM "$BIND_PID" 2>/dev/null
 	rc=0
 	wait "$BIND_PID" || rc=$?
 	BIND_PID=""
 	check_eq "afxdp_probe bind exit status after SIGTERM" 0 "$rc"
+	check_eq "xsk_fds_list after close: none" "xsk count 0" \
+		"$(sed -n '/^ready$/,$ s/^xsk count .*/&/p' "$TMP/bind.out")"
 	check_match "sockets closed" '^closed$' "$(cat "$TMP/bind.out")"
-
-	if ((diag)); then
-		# the kernel releases a socket's pool after an RCU grace period
-		if wait_for -t 5 xsk_count_is 0; then
-			pass "xsk_diag_list: no socket after close"
-		else
-			fail "xsk_diag_list: sockets left after close:"
-			in_a "$AFXDP_PROBE" xsk 2>&1 | sed 's/^/    | /'
-		fi
-	else
-		skip "xsk_diag_list: no socket after close (no AF_XDP sock_diag)"
-	fi
-	# Either way: the queues are free again once the kernel has released the
-	# pools (a bind right after close can still see EBUSY for a moment).
+	# the queues are free again once the kernel has released the pools (a
+	# bind right after close can still see EBUSY for a moment)
 	if wait_for -t 5 in_a "$AFXDP_PROBE" bind "$VETH_A" 0 0 1; then
 		pass "queues 0 and 1 can be bound again after close"
 	else
