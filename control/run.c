@@ -27,6 +27,7 @@
 #include "steer.h"
 #include "tc.h"
 #include "xdp.h"
+#include "xdp_features.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -253,6 +254,41 @@ static void fill_meta(const struct shunt_config *cfg, const uint32_t *ifindex, s
 	snprintf(m->config, sizeof(m->config), "%s", cfg->path);
 }
 
+/*
+ * What the driver says it can do (kernel >= 6.3; older kernels: the attach
+ * itself will tell): native XDP at all, and XDP_REDIRECT, which the fast
+ * lane's AF_XDP sockets need. "auto" on a driver without native XDP goes
+ * generic at once; "native" there is an error naming the config line.
+ */
+static int xdp_mode_check(const struct shunt_config *cfg, unsigned i, int ifindex,
+			  enum xdp_attach_mode *mode)
+{
+	const struct cfg_iface *ifc = &cfg->iface[i];
+	char feats[128];
+	uint64_t f;
+
+	*mode = ifc->xdp_mode;
+	if (xdp_features_get(ifindex, &f, NULL))
+		return 0;
+	log_info("%s: the driver's XDP features: %s", ifc->ifname, xdp_features_str(f, feats, sizeof(feats)));
+	if (!(f & XDP_FEAT_BASIC) && ifc->xdp_mode == XDP_MODE_NATIVE) {
+		log_error("%s: the driver has no native XDP (it reports: %s) — set xdp_mode = \"generic\" or \"auto\" for interface '%s' (%s:%d)",
+			  ifc->ifname, feats, ifc->name, cfg->path, ifc->line);
+		return -EOPNOTSUPP;
+	}
+	if (!(f & XDP_FEAT_BASIC) && ifc->xdp_mode == XDP_MODE_AUTO) {
+		log_warn("%s: the driver has no native XDP: using generic XDP, which is slower — use a driver with native XDP for production",
+			 ifc->ifname);
+		*mode = XDP_MODE_GENERIC;
+	} else if ((f & XDP_FEAT_BASIC) && !(f & XDP_FEAT_REDIRECT) && *mode != XDP_MODE_GENERIC &&
+		   !cfg->no_fast_lane) {
+		log_error("%s: the driver's native XDP cannot redirect (it reports: %s), which the fast lane's AF_XDP sockets need — set xdp_mode = \"generic\" for interface '%s' (%s:%d)",
+			  ifc->ifname, feats, ifc->name, cfg->path, ifc->line);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 /* Hybrid mode: a steer copy per interface, attached after the kernel lane
  * so that whatever it passes is already accounted. */
 static int start_steer(const struct shunt_config *cfg, struct run_state *st)
@@ -261,6 +297,7 @@ static int start_steer(const struct shunt_config *cfg, struct run_state *st)
 
 	for (unsigned i = 0; !err && i < cfg->niface && !stop_signal; i++) {
 		struct shunt_meta_iface *mi = &st->meta.iface[i];
+		enum xdp_attach_mode mode;
 		bool generic;
 
 		st->steer[i] = steer_load(cfg->bpffs, i, (uint64_t)cfg->dp.heartbeat_ms * 1000000u);
@@ -272,8 +309,11 @@ static int start_steer(const struct shunt_config *cfg, struct run_state *st)
 				return n;
 			log_info("%d local address(es) stay on the kernel lane", n);
 		}
-		err = xdp_attach((int)mi->ifindex, mi->ifname, steer_prog_fd(st->steer[i]),
-				 cfg->iface[i].xdp_mode, &generic);
+		err = xdp_mode_check(cfg, i, (int)mi->ifindex, &mode);
+		if (err)
+			break;
+		err = xdp_attach((int)mi->ifindex, mi->ifname, steer_prog_fd(st->steer[i]), mode,
+				 &generic);
 		if (err)
 			break;
 		mi->flags |= SHUNT_IFACE_XDP_ATTACHED | (generic ? SHUNT_IFACE_XDP_GENERIC : 0);

@@ -233,6 +233,15 @@ stop_run() {
 	check_run_progs_unloaded "$1"
 }
 
+# stop_run_on LABEL DEV...: SIGTERM; exit status 0; nothing left on DEV.
+stop_run_on() {
+	local label="$1" rc=0
+	shift
+	shunt_stop || rc=$?
+	check_eq "$label: shunt exit status after SIGTERM" 0 "$rc"
+	check_detached "$label: after stop" "$@"
+}
+
 # start_hybrid LABEL [CONFIG]: shunt run --mode hybrid --no-fast-lane, ready;
 # records its programs.
 start_hybrid() {
@@ -623,6 +632,37 @@ step_j() {
 	done
 }
 
+step_k() {
+	echo "# k. a driver without native XDP (loopback reports none): native is an error naming the config line, auto goes generic"
+	local conf="$TEST_TMP/lo.conf" out rc=0 line
+	cat >"$conf" <<-'EOF'
+		version = 1;
+		mode = "hybrid";
+		interfaces = (
+		  { name = "loop"; ifname = "lo"; xdp_mode = "native"; queues = ( { id = 0; core = 1; } ); }
+		);
+		dataplane = { main_core = 0; hugepages = false; memory_mb = 512; idle = "adaptive"; };
+		rules = ( { name = "u"; proto = "udp"; dport = 7000; lane = "fast"; } );
+	EOF
+	line="$(grep -n 'ifname = "lo"' "$conf" | cut -d: -f1)"
+	out="$(timeout 20 ip netns exec "$LAB_GW" "$SHUNT_BIN" run -c "$conf" 2>&1)" || rc=$?
+	check_eq "k: shunt run with xdp_mode native on lo: exit status" 1 "$rc"
+	check_match "k: the error names the driver's features and the config line" \
+		"lo: the driver has no native XDP \(it reports: none\) .* \(${conf//./\\.}:$line\)" "$out"
+	check_empty "k: nothing left on lo (XDP)" "$(ip -n "$LAB_GW" link show dev lo | grep prog/xdp)"
+	check_empty "k: nothing left on lo (tc ingress)" "$(tc_filters lo ingress)"
+	sed -i 's/xdp_mode = "native"/xdp_mode = "auto"/' "$conf"
+	if shunt_start "$PREFIX" "$conf" --no-fast-lane; then
+		pass "k: xdp_mode auto on lo starts"
+		check_match "k: auto warns that it falls back to generic" 'lo: the driver has no native XDP: using generic XDP' \
+			"$(cat "$SHUNT_LOG")"
+		check_match "k: lo runs the steer program in generic mode" '[> ]xdpgeneric ' "$(link_show lo)"
+		stop_run_on "k" lo
+	else
+		fail "k: xdp_mode auto on lo did not start"
+	fi
+}
+
 # --- main ---------------------------------------------------------------------
 
 main() {
@@ -650,6 +690,7 @@ main() {
 	step_h
 	step_i
 	step_j
+	step_k
 
 	echo "$PASSED passed, $FAILED failed"
 	((FAILED == 0))
