@@ -419,6 +419,21 @@ static void test_dynamic(void)
 	CU_ASSERT_EQUAL(sh("ip route del default"), 0);
 	EXPECT_NONE("198.19.255.1");
 
+	/* multipath: the first hop */
+	CU_ASSERT_EQUAL(sh("ip route add 198.18.203.0/24 nexthop via 198.18.10.2 nexthop via 198.18.11.2"), 0);
+	EXPECT_GW("198.18.203.1", 0, "198.18.10.2", mac_a);
+	CU_ASSERT_EQUAL(sh("ip route del 198.18.203.0/24"), 0);
+	EXPECT_NONE("198.18.203.1");
+	CU_ASSERT_EQUAL(sh("ip -6 route add 2001:db8:203::/64 nexthop via 2001:db8:11::2 dev rt-b nexthop via 2001:db8:10::2 dev rt-a"), 0);
+	EXPECT_GW("2001:db8:203::1", 1, "2001:db8:11::2", NULL);
+	CU_ASSERT_EQUAL(sh("ip -6 route del 2001:db8:203::/64"), 0);
+	EXPECT_NONE("2001:db8:203::1");
+	/* IPv4 via an IPv6 gateway (RTA_VIA): not handled by the fast lane */
+	CU_ASSERT_EQUAL(sh("ip route add 198.18.204.0/24 via inet6 2001:db8:10::2 dev rt-a"), 0);
+	EXPECT_ON("198.18.204.1", RT_NH_FOREIGN, 0);
+	CU_ASSERT_EQUAL(sh("ip route del 198.18.204.0/24"), 0);
+	EXPECT_NONE("198.18.204.1");
+
 	/* IPv6 */
 	CU_ASSERT_EQUAL(sh("ip -6 route add 2001:db8:201::/64 dev rt-b"), 0);
 	EXPECT_ON("2001:db8:201::1", RT_NH_CONNECTED, 1);
