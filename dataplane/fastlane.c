@@ -116,7 +116,8 @@ static int tel_lcores(const char *cmd, const char *params, struct rte_tel_data *
 			rte_tel_data_add_dict_u64(c, key, s->drops[k]);
 		}
 		snprintf(name, sizeof(name), "lcore%u", s->lcore);
-		rte_tel_data_add_dict_container(d, name, c, 0);
+		if (rte_tel_data_add_dict_container(d, name, c, 0))
+			rte_tel_data_free(c);
 	}
 	return 0;
 }
@@ -133,12 +134,15 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 	for (int i = 0; i < fl->nports; i++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
 		struct rte_eth_stats es;
+		struct xsk_fd x;
+		char key[16];
 
 		if (!c)
 			return -ENOMEM;
 		memset(&es, 0, sizeof(es));
 		rte_eth_stats_get(fl->port_id[i], &es);
 		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "name", fl->port[i].name);
 		rte_tel_data_add_dict_string(c, "interface", fl->cfg->iface[fl->port[i].iface].ifname);
 		rte_tel_data_add_dict_u64(c, "queue", fl->port[i].queue);
 		rte_tel_data_add_dict_u64(c, "cpu", fl->port[i].core);
@@ -152,7 +156,17 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 		rte_tel_data_add_dict_u64(c, "imissed", es.imissed);
 		rte_tel_data_add_dict_u64(c, "ierrors", es.ierrors);
 		rte_tel_data_add_dict_u64(c, "oerrors", es.oerrors);
-		rte_tel_data_add_dict_container(d, fl->port[i].name, c, 0);
+		rte_tel_data_add_dict_string(c, "af_xdp", fl->port_flags[i] & SHUNT_PORT_ZEROCOPY ?
+								  "zero-copy" : "copy");
+		if (!xsk_fd_info(fl->xsk_fd[i], &x)) {
+			rte_tel_data_add_dict_u64(c, "xsk_rx_dropped", x.rx_dropped);
+			rte_tel_data_add_dict_u64(c, "xsk_rx_ring_full", x.rx_ring_full);
+			rte_tel_data_add_dict_u64(c, "xsk_fill_ring_empty", x.rx_fill_ring_empty_descs);
+			rte_tel_data_add_dict_u64(c, "xsk_tx_ring_empty", x.tx_ring_empty_descs);
+		}
+		snprintf(key, sizeof(key), "port%u", fl->port_id[i]);
+		if (rte_tel_data_add_dict_container(d, key, c, 0))
+			rte_tel_data_free(c);
 	}
 	return 0;
 }
