@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* nftw */
 #include "fastlane.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -386,8 +387,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return remove(path) && errno != ENOENT ? -1 : 0;
 }
 
-/* EAL leaves its runtime files (config, telemetry socket) behind. */
-static void rm_runtime_dir(const char *dir)
+void fastlane_rm_runtime_dir(const char *dir)
 {
 	if (!dir[0] || strncmp(dir, FASTLANE_RUNTIME_DIR "/shunt-", sizeof(FASTLANE_RUNTIME_DIR "/shunt-") - 1))
 		return;
@@ -400,7 +400,45 @@ void fastlane_reap(int pid)
 	char dir[64];
 
 	snprintf(dir, sizeof(dir), FASTLANE_RUNTIME_DIR "/shunt-%d", pid);
-	rm_runtime_dir(dir);
+	fastlane_rm_runtime_dir(dir);
+}
+
+/* Is pid a live shunt? (A reused pid of another program is not.) */
+static bool shunt_alive(long pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "shunt", 5);
+}
+
+void fastlane_reap_dead(void)
+{
+	DIR *d = opendir(FASTLANE_RUNTIME_DIR);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, "shunt-", 6))
+			continue;
+		pid = strtol(e->d_name + 6, &end, 10);
+		if (*end || pid <= 0 || shunt_alive(pid))
+			continue;
+		log_debug("removing %s/%s, left by shunt pid %ld", FASTLANE_RUNTIME_DIR, e->d_name, pid);
+		fastlane_reap((int)pid);
+	}
+	closedir(d);
 }
 
 struct fastlane *fastlane_start(const struct shunt_config *cfg, const uint32_t *ifindex,
@@ -438,6 +476,9 @@ struct fastlane *fastlane_start(const struct shunt_config *cfg, const uint32_t *
 		return NULL;
 	}
 
+	/* runs killed in a network namespace leave no pins to say who they
+	 * were: their EAL files are found by the dead pid in the name */
+	fastlane_reap_dead();
 	snprintf(prefix, sizeof(prefix), "shunt-%d", (int)getpid());
 	if (eal_args_build(cfg, fl->port, n, "shunt", prefix, &eal)) {
 		log_error("the EAL arguments do not fit: fewer eal_extra entries or queues");
@@ -511,7 +552,7 @@ fail_ports:
 	rte_mempool_free(fl->pool);
 fail_eal:
 	rte_eal_cleanup();
-	rm_runtime_dir(fl->runtime_dir);
+	fastlane_rm_runtime_dir(fl->runtime_dir);
 fail_unmap:
 	munmap(fl->lcores, fl->lcores_len);
 	free(fl);
@@ -557,7 +598,7 @@ void fastlane_stop(struct fastlane *fl)
 	rte_free(fl->worker);
 	rte_mempool_free(fl->pool);
 	rte_eal_cleanup();
-	rm_runtime_dir(fl->runtime_dir);
+	fastlane_rm_runtime_dir(fl->runtime_dir);
 	munmap(fl->lcores, fl->lcores_len);
 	free(fl);
 }

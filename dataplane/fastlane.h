@@ -44,7 +44,12 @@ void fastlane_stop(struct fastlane *fl);
 /* Where EAL keeps a run's files: FASTLANE_RUNTIME_DIR/shunt-PID (the EAL
  * file prefix, also what `dpdk-telemetry.py -f` takes). */
 #define FASTLANE_RUNTIME_DIR "/var/run/dpdk"
+/* EAL leaves its runtime files (config, sockets) behind: removes dir if it
+ * is one of shunt's (FASTLANE_RUNTIME_DIR/shunt-*). */
+void fastlane_rm_runtime_dir(const char *dir);
 /* Removes the files of a run (pid) that did not exit. */
 void fastlane_reap(int pid);
+/* ... of every run whose pid is no longer a shunt. */
+void fastlane_reap_dead(void);
 
 #endif /* SHUNT_FASTLANE_H */

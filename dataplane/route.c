@@ -1254,7 +1254,7 @@ static struct rt_table *table_create(unsigned id, unsigned copy, int socket_id)
 	snprintf(name, sizeof(name), "shunt_nb_%u_%u", id, copy);
 	t->neigh = t->fib6 ? rte_hash_create(&hp) : NULL;
 	if (!t->neigh) {
-		log_error("route: cannot create the fast lane's route tables (copy %u): %s — they need about 80 MB of DPDK memory each; raise dataplane.memory_mb",
+		log_error("route: cannot create the fast lane's route tables (copy %u): %s — they need about 130 MB of DPDK memory each (two copies); raise dataplane.memory_mb to 512 or more",
 			  copy, rte_strerror(rte_errno));
 		rte_fib6_free(t->fib6);
 		rte_fib_free(t->fib4);

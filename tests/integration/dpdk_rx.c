@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "eal.h"
+#include "fastlane.h"
 #include "vdev.h"
 
 #define BURST 32
@@ -169,6 +170,8 @@ int main(int argc, char **argv)
 	}
 	printf("received %llu\n", (unsigned long long)total);
 	config_free(&cfg);
+	snprintf(path, sizeof(path), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	fastlane_rm_runtime_dir(path);
 	return 0;
 }
