@@ -838,6 +838,16 @@ static void check_queues(struct diags *dg, const struct shunt_config *cfg)
 			ERR(dg, ifc->line, "interface '%s' has no queues but mode is hybrid — add queues = ( { id = 0; core = 1; } );",
 			    ifc->name);
 	}
+	if (cfg->mode == SHUNT_MODE_HYBRID) {
+		unsigned nports = 0, need;
+
+		for (unsigned i = 0; i < cfg->niface; i++)
+			nports += cfg->iface[i].nqueues;
+		need = SHUNT_FAST_BASE_MB + SHUNT_FAST_PORT_MB * nports;
+		if (cfg->dp.memory_mb && cfg->dp.memory_mb < need)
+			WARN(dg, cfg->dp.line, "dataplane.memory_mb = %u is less than the fast lane needs (about %u MB: ~%u for EAL and the route tables, ~%u per AF_XDP port) — raise it, or the fast lane will not start",
+			     cfg->dp.memory_mb, need, SHUNT_FAST_BASE_MB, SHUNT_FAST_PORT_MB);
+	}
 	if (nworkers > SHUNT_MAX_WORKERS)
 		ERR(dg, cfg->dp.line, "the queues name %u worker cores — at most %d", nworkers,
 		    SHUNT_MAX_WORKERS);

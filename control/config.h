@@ -18,6 +18,10 @@
 #define SHUNT_CONFIG_VERSION 1
 #define SHUNT_DEFAULT_BPFFS "/sys/fs/bpf/shunt"
 #define SHUNT_MAX_CORES 128 /* DPDK's RTE_MAX_LCORE in Debian's build */
+/* DPDK memory the fast lane needs (MB), measured: EAL and the two copies of
+ * the route tables (dataplane/route.h), then the packet buffers per port. */
+#define SHUNT_FAST_BASE_MB 384
+#define SHUNT_FAST_PORT_MB 6
 
 enum xdp_attach_mode {
 	XDP_MODE_NATIVE = 0,
