@@ -3,8 +3,10 @@
 #include "mapfill.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 
@@ -47,32 +49,70 @@ static int write_array(struct bpf_object *obj, const char *name, const void *val
 	return err;
 }
 
-static int write_lpm(struct bpf_object *obj, const char *name4, const char *name6,
-		     const struct cls_lpm_entry *tab, unsigned n)
+/* cls_tables' one value, mapped (BPF_F_MMAPABLE), or NULL. */
+static struct shunt_cls_tables *tables_map(struct bpf_object *obj)
 {
-	int fd4 = map_fd(obj, name4), fd6 = map_fd(obj, name6);
+	int fd = map_fd(obj, "cls_tables");
+	void *p;
 
-	if (fd4 < 0 || fd6 < 0)
-		return -ENOENT;
-	for (unsigned i = 0; i < n; i++) {
-		struct shunt_lpm4 k4 = { .prefixlen = tab[i].len };
-		struct shunt_lpm6 k6 = { .prefixlen = tab[i].len };
-		int err;
-
-		if (tab[i].family == 4) {
-			memcpy(k4.addr, tab[i].addr, 4);
-			err = bpf_map_update_elem(fd4, &k4, &tab[i].rules, BPF_ANY);
-		} else {
-			memcpy(k6.addr, tab[i].addr, 16);
-			err = bpf_map_update_elem(fd6, &k6, &tab[i].rules, BPF_ANY);
-		}
-		if (err) {
-			err = -errno;
-			log_error("cannot fill map %s: %s", tab[i].family == 4 ? name4 : name6,
-				  strerror(-err));
-			return err;
-		}
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, sizeof(struct shunt_cls_tables), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		log_error("cannot map cls_tables: %s", strerror(errno));
+		return NULL;
 	}
+	return p;
+}
+
+static void tables_unmap(struct shunt_cls_tables *t)
+{
+	munmap(t, sizeof(*t));
+}
+
+/* Publishes chunk c of img's tables into t after everything written
+ * before it (release), one atomic 32-bit store per entry that changes: a
+ * program reading meanwhile sees each entry old or new, never torn, and
+ * never an entry naming a chunk or leaf it cannot see whole. */
+static void publish(struct shunt_cls_tables *t, const struct cls_image *img, uint32_t c)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (unsigned i = 0; i < SHUNT_CLS_FANOUT; i++)
+		if (t->chunk[c].e[i] != img->tab.chunk[c].e[i])
+			__atomic_store_n(&t->chunk[c].e[i], img->tab.chunk[c].e[i], __ATOMIC_RELAXED);
+}
+
+/* Copies what the tables of img use beyond what t already has
+ * (leaves and chunks from lo on), then the changed entries of chunks below
+ * lo (every one when all), then the counts: nothing is named before it is
+ * whole. */
+static void tables_copy(struct shunt_cls_tables *t, const struct cls_image *img, uint32_t leaves_lo,
+			uint32_t lo, bool all)
+{
+	const struct shunt_cls_tables *src = &img->tab;
+
+	memcpy(&t->leaf[leaves_lo], &src->leaf[leaves_lo],
+	       (src->nleaves - leaves_lo) * sizeof(src->leaf[0]));
+	memcpy(&t->chunk[lo], &src->chunk[lo], (src->nchunks - lo) * sizeof(src->chunk[0]));
+	for (uint32_t c = 0; c < lo; c++)
+		if (all || cls_image_dirty(img, c))
+			publish(t, img, c);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	t->nchunks = src->nchunks;
+	t->nleaves = src->nleaves;
+	t->nlocal = src->nlocal;
+}
+
+/* The prefix tables: leaves and the chunks below level 1, then the
+ * level-1 rows that lead to them. */
+static int write_tables(struct bpf_object *obj, const struct cls_image *img)
+{
+	struct shunt_cls_tables *t = tables_map(obj);
+
+	if (!t)
+		return -ENOENT;
+	tables_copy(t, img, 0, SHUNT_CLS_ROWS, true);
+	tables_unmap(t);
 	return 0;
 }
 
@@ -107,9 +147,7 @@ int maps_write_image(struct bpf_object *obj, const struct cls_image *img)
 	if (!err && img->nrules)
 		err = write_array(obj, "rules", img->rule, img->nrules, sizeof(img->rule[0]));
 	if (!err)
-		err = write_lpm(obj, "cls_src4", "cls_src6", img->src, img->nsrc);
-	if (!err)
-		err = write_lpm(obj, "cls_dst4", "cls_dst6", img->dst, img->ndst);
+		err = write_tables(obj, img);
 	if (err)
 		return err;
 	fd = map_fd(obj, "cls_iif");
@@ -123,6 +161,51 @@ int maps_write_image(struct bpf_object *obj, const struct cls_image *img)
 		}
 	}
 	return write_iif_array(obj, img);
+}
+
+int maps_add_locals(struct bpf_object *obj, const struct cls_addr *addrs, unsigned n)
+{
+	struct cls_image *img = malloc(sizeof(*img));
+	struct shunt_cls_tables *t = tables_map(obj);
+	uint32_t chunks, leaves;
+	unsigned added = 0;
+	int err = 0;
+
+	if (!img || !t) {
+		free(img);
+		if (t)
+			tables_unmap(t);
+		return img ? -ENOENT : -ENOMEM;
+	}
+	chunks = t->nchunks;
+	leaves = t->nleaves;
+	if (chunks < SHUNT_CLS_ROWS || chunks > SHUNT_CLS_CHUNKS || !leaves ||
+	    leaves > SHUNT_CLS_LEAVES) {
+		log_error("the prefix tables hold no rules yet (%u chunks, %u leaves)", chunks, leaves);
+		err = -ENODATA;
+	} else {
+		/* the tables as they are: counts, leaves, chunks in use */
+		memcpy(&img->tab, t, offsetof(struct shunt_cls_tables, chunk));
+		memcpy(img->tab.chunk, t->chunk, chunks * sizeof(t->chunk[0]));
+		cls_image_clean(img);
+	}
+	for (unsigned i = 0; i < n && !err; i++) {
+		int r = cls_add_local(img, &addrs[i]);
+
+		if (r < 0)
+			err = r;
+		else
+			added += (unsigned)r;
+	}
+	if (err == -E2BIG)
+		log_error("more than %d addresses of the gateway to keep on the kernel lane",
+			  SHUNT_MAX_LOCAL_ADDRS);
+	/* new chunks first, then the entries (in old chunks) that name them */
+	if (!err)
+		tables_copy(t, img, leaves, chunks, false);
+	tables_unmap(t);
+	free(img);
+	return err ? err : (int)added;
 }
 
 int maps_write_meta(struct bpf_object *obj, const struct shunt_meta *m)

@@ -174,6 +174,13 @@ static int unpin_object_maps(struct bpf_object *obj, const char *dir)
 	return err;
 }
 
+/* Maps that earlier layouts pinned and this one no longer declares: pins
+ * of another ABI are removed whole (reap_stale), these names included. */
+static const char *const retired_pins[] = {
+	"cls_src4", "cls_dst4", "cls_src6", "cls_dst6", /* LPM tries, ABI <= 2 */
+	"local_addrs",					/* ABI <= 2 */
+};
+
 int pins_remove(const char *dir)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
@@ -196,6 +203,16 @@ int pins_remove(const char *dir)
 	err = unpin_object_maps(lane->obj, dir);
 	if (!err)
 		err = unpin_object_maps(steer->obj, dir);
+	for (size_t i = 0; !err && i < sizeof(retired_pins) / sizeof(retired_pins[0]); i++) {
+		char path[300];
+
+		if (pins_path(path, sizeof(path), dir, retired_pins[i]))
+			continue;
+		if (unlink(path) && errno != ENOENT) {
+			err = -errno;
+			log_warn("cannot remove pin %s: %s", path, strerror(errno));
+		}
+	}
 	lane_bpf__destroy(lane);
 	steer_bpf__destroy(steer);
 	if (!err && rmdir(dir)) {

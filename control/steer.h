@@ -19,8 +19,11 @@ void steer_destroy(struct steer_bpf *skel);
 int steer_prog_fd(const struct steer_bpf *skel);
 struct bpf_object *steer_object(const struct steer_bpf *skel);
 
-/* Fills local_addrs with every address of this network namespace (and the
- * IPv4 broadcast addresses). Returns how many, or -errno. */
+/* Marks every address of this network namespace (and the IPv4 broadcast
+ * addresses) as the gateway's own in the dst tables obj's maps hold, which
+ * must be written already (maps_write_image): steer keeps traffic for them
+ * on the kernel lane. Link-local and loopback ones need no mark (steer's
+ * link-local test keeps them). Returns how many addresses, or -errno. */
 int steer_fill_local_addrs(struct bpf_object *obj);
 
 #endif

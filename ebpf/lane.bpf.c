@@ -33,7 +33,7 @@ static __always_inline int lane(struct __sk_buff *skb, __u32 dir)
 		return CTX_PASS;
 	}
 
-	rule = cls_first(cls_match(&p, ctx_iif(skb)));
+	rule = cls_first(cls_match(&p, ctx_iif(skb), NULL));
 	counter_add(&lane_rstats, SHUNT_RULE_STAT_KEY(dir, rule), len);
 	if (dir == SHUNT_DIR_INGRESS && rule < SHUNT_MAX_RULES) {
 		struct shunt_rule *r = bpf_map_lookup_elem(&rules, &rule);

@@ -39,20 +39,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cls_dport SEC(".maps");
 
-#define SHUNT_LPM_MAP(name, keytype)                                         \
-	struct {                                                             \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                         \
-		__uint(max_entries, SHUNT_LPM_ENTRIES);                      \
-		__type(key, keytype);                                        \
-		__type(value, __u64);                                        \
-		__uint(map_flags, BPF_F_NO_PREALLOC);                        \
-		__uint(pinning, LIBBPF_PIN_BY_NAME);                         \
-	} name SEC(".maps")
-
-SHUNT_LPM_MAP(cls_src4, struct shunt_lpm4);
-SHUNT_LPM_MAP(cls_dst4, struct shunt_lpm4);
-SHUNT_LPM_MAP(cls_src6, struct shunt_lpm6);
-SHUNT_LPM_MAP(cls_dst6, struct shunt_lpm6);
+/* src and dst prefix tables (shunt_abi.h): one value, written by user
+ * space through mmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct shunt_cls_tables);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cls_tables SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

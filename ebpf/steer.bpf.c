@@ -10,7 +10,8 @@
  *  3. the O(1) rule classifier shared with the tc lane (classify.h);
  *  4. if 2 or 3 would take the packet off the kernel lane: link-local and
  *     loopback destinations and the gateway's own addresses still stay
- *     (asked last because they cost lookups and change nothing otherwise).
+ *     (asked last because they change nothing otherwise; the gateway's
+ *     addresses are a flag in the dst entry the classifier found).
  * `fast` ends in bpf_redirect_map(&xsks_map, rx_queue, XDP_PASS) when a
  * socket sits on the queue and its worker's heartbeat is fresh, and falls
  * back to the kernel lane otherwise (fail-open, counted by reason);
@@ -62,14 +63,6 @@ static __always_inline int is_link_local(const struct pkt_info *p)
 	return d[15] == 1;
 }
 
-static __always_inline int is_local(const struct pkt_info *p)
-{
-	struct shunt_addr a = { .family = p->family };
-
-	__builtin_memcpy(a.addr, p->daddr, 16);
-	return bpf_map_lookup_elem(&local_addrs, &a) != NULL;
-}
-
 /* The always-kernel classes read off the parser's flags. Returns a reason,
  * or 0 to go on. */
 static __always_inline __u32 kernel_only(const struct pkt_info *p)
@@ -89,14 +82,16 @@ static __always_inline __u32 kernel_only(const struct pkt_info *p)
 	return 0;
 }
 
-/* The always-kernel classes that cost a lookup: asked only of packets a
+/* The always-kernel classes of the destination: asked only of packets a
  * flow or rule would take off the kernel lane, since for the others the
- * answer changes nothing. */
-static __always_inline __u32 kernel_only_dest(const struct pkt_info *p)
+ * answer changes nothing. dst is the dst table's entry of the destination
+ * (cls_match, cls_dst_entry): the gateway's own addresses are host entries
+ * there with SHUNT_CLS_LOCAL (control/steer.c), so no lookup of their own. */
+static __always_inline __u32 kernel_only_dest(const struct pkt_info *p, __u32 dst)
 {
 	if (is_link_local(p))
 		return SHUNT_REASON_LINK_LOCAL;
-	if (is_local(p))
+	if (dst & SHUNT_CLS_LOCAL)
 		return SHUNT_REASON_LOCAL_DEST;
 	return 0;
 }
@@ -148,7 +143,7 @@ SEC("xdp")
 int xsk_def_prog(struct xdp_md *ctx)
 {
 	struct pkt_info p = {};
-	__u32 len = ctx_len(ctx), rule, lane, why, queue = ctx->rx_queue_index;
+	__u32 len = ctx_len(ctx), rule, lane, why, queue = ctx->rx_queue_index, dst = 0;
 	struct shunt_flow *fl;
 	int ret;
 
@@ -166,13 +161,16 @@ int xsk_def_prog(struct xdp_md *ctx)
 	} else {
 		struct shunt_rule *r;
 
-		rule = cls_first(cls_match(&p, ctx_iif(ctx)));
+		rule = cls_first(cls_match(&p, ctx_iif(ctx), &dst));
 		r = rule < SHUNT_MAX_RULES ? bpf_map_lookup_elem(&rules, &rule) : NULL;
 		lane = r ? r->lane : SHUNT_LANE_KERNEL;
 	}
 
 	if (lane != SHUNT_LANE_KERNEL) {
-		why = kernel_only_dest(&p);
+		/* a flow skipped the classifier: its dst entry is looked up here */
+		if (fl)
+			dst = cls_dst_entry(&p);
+		why = kernel_only_dest(&p, dst);
 		if (why)
 			return keep(why, len);
 	}

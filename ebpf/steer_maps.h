@@ -38,15 +38,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } flow_count SEC(".maps");
 
-/* The gateway's own addresses: traffic for them stays on the kernel lane. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SHUNT_MAX_LOCAL_ADDRS);
-	__type(key, struct shunt_addr);
-	__type(value, __u8);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} local_addrs SEC(".maps");
-
 /* Per (interface slot, queue): CLOCK_MONOTONIC ns of the worker's last
  * loop, written by the fast lane; 0 = never. */
 struct {

@@ -1187,8 +1187,9 @@ int main(int argc, char **argv)
 	       kernel, sysconf(_SC_NPROCESSORS_ONLN), cpu, opt.cpu, jit_enable, stats_enabled);
 	print_mitigations();
 	printf("# rule sets: %u and %u rules; classifier tables of the 64: %u src and %u dst "
-	       "prefixes, %u ingress entries\n",
-	       rs1.n, rs64.n, rs64.img.nsrc, rs64.img.ndst, rs64.img.niif);
+	       "prefixes (%u chunks below level 1, %u leaves), %u ingress entries\n",
+	       rs1.n, rs64.n, rs64.img.nsrc, rs64.img.ndst, rs64.img.tab.nchunks - SHUNT_CLS_ROWS,
+	       rs64.img.tab.nleaves, rs64.img.niif);
 	printf("# packet: UDP %u -> %u, matches the last rule (lane %s); ingress ifindex %d\n",
 	       PKT_SPORT, PKT_DPORT, opt.fast ? "fast" : "kernel", IF_LAN);
 	if (stats_enabled > 0)

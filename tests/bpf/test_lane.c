@@ -42,9 +42,10 @@ struct lane_bpf_h {
 };
 
 /* Writes cfg's rules into a loaded object, replacing an earlier rule set:
- * the prefix and interface tables are emptied first, the arrays are
- * rewritten whole (rule slots past nrules keep old names, but no bitmap
- * names them). */
+ * the interface hash is emptied first, the arrays are rewritten (the prefix
+ * tables' level-1 rows whole, so no chunk or leaf of the earlier set stays
+ * reachable; rule slots past nrules keep old names, but no bitmap names
+ * them). */
 static int harness_fill(struct lane_bpf_h *h, const struct shunt_config *cfg, const uint32_t *ifindex)
 {
 	struct cls_image *img = malloc(sizeof(*img));
@@ -52,11 +53,7 @@ static int harness_fill(struct lane_bpf_h *h, const struct shunt_config *cfg, co
 
 	if (!img)
 		return -ENOMEM;
-	err = clear_map(bpf_map__fd(h->skel->maps.cls_src4), sizeof(struct shunt_lpm4));
-	err = err ?: clear_map(bpf_map__fd(h->skel->maps.cls_dst4), sizeof(struct shunt_lpm4));
-	err = err ?: clear_map(bpf_map__fd(h->skel->maps.cls_src6), sizeof(struct shunt_lpm6));
-	err = err ?: clear_map(bpf_map__fd(h->skel->maps.cls_dst6), sizeof(struct shunt_lpm6));
-	err = err ?: clear_map(bpf_map__fd(h->skel->maps.cls_iif), sizeof(__u32));
+	err = clear_map(bpf_map__fd(h->skel->maps.cls_iif), sizeof(__u32));
 	err = err ?: cls_compile(cfg, ifindex, img);
 	err = err ?: maps_write_image(h->skel->obj, img);
 	free(img);

@@ -3,7 +3,7 @@
  * test_steer.c — the XDP steer program (xsk_def_prog) under BPF_PROG_TEST_RUN.
  *
  * 1. Table-driven fixtures {name, frame, ingress device, rx queue, setup
- *    (flows, local_addrs, AF_XDP socket, heartbeat), expected XDP verdict,
+ *    (flows, local addresses, AF_XDP socket, heartbeat), expected XDP verdict,
  *    expected rule slot and lane or expected reason}, against one rule set.
  * 2. Random rule sets and packets: the steer program, the tc lane program,
  *    the compiler's C image lookup and the reference matcher must name the
@@ -198,26 +198,19 @@ static int xsk_open(struct xsk_state *x, const char *ifname, __u32 queue)
 static int ncpu;
 
 /* Writes cfg's rules into a loaded object (steer or lane), replacing an
- * earlier rule set: the prefix and interface tables are emptied first, the
- * arrays are rewritten whole (as test_lane.c's harness_fill). */
+ * earlier rule set (and the local addresses marked in it): the interface
+ * hash is emptied first; the arrays are rewritten, the prefix tables'
+ * level-1 rows whole, so nothing of the earlier set is reachable (as
+ * test_lane.c's harness_fill). */
 static int fill_rules(struct bpf_object *obj, const struct shunt_config *cfg,
 		      const uint32_t *ifindex)
 {
-	static const struct {
-		const char *name;
-		size_t key_size;
-	} tables[] = {
-		{ "cls_src4", sizeof(struct shunt_lpm4) }, { "cls_dst4", sizeof(struct shunt_lpm4) },
-		{ "cls_src6", sizeof(struct shunt_lpm6) }, { "cls_dst6", sizeof(struct shunt_lpm6) },
-		{ "cls_iif", sizeof(__u32) },
-	};
 	struct cls_image *img = malloc(sizeof(*img));
 	int err = 0;
 
 	if (!img)
 		return -ENOMEM;
-	for (size_t i = 0; i < ARRAY_SIZE(tables) && !err; i++)
-		err = clear_map(bpf_object__find_map_fd_by_name(obj, tables[i].name), tables[i].key_size);
+	err = clear_map(bpf_object__find_map_fd_by_name(obj, "cls_iif"), sizeof(__u32));
 	err = err ?: cls_compile(cfg, ifindex, img);
 	err = err ?: maps_write_image(obj, img);
 	free(img);
@@ -234,7 +227,7 @@ static void unpin_all(struct bpf_object *obj)
 
 struct steer_h {
 	struct steer_bpf *skel;
-	int prog, rstats, reasons, xsks, flows, flow_count, local, hb;
+	int prog, rstats, reasons, xsks, flows, flow_count, hb;
 };
 
 struct lane_h {
@@ -267,7 +260,6 @@ static int steer_open(struct steer_h *h)
 	h->xsks = bpf_map__fd(h->skel->maps.xsks_map);
 	h->flows = bpf_map__fd(h->skel->maps.flows);
 	h->flow_count = bpf_map__fd(h->skel->maps.flow_count);
-	h->local = bpf_map__fd(h->skel->maps.local_addrs);
 	h->hb = bpf_map__fd(h->skel->maps.heartbeat);
 	return 0;
 }
@@ -500,8 +492,8 @@ static int set_flow_gate(const struct steer_h *h, __u32 on)
 	return bpf_map_update_elem(h->flow_count, &zero, &on, BPF_ANY) ? -errno : 0;
 }
 
-/* Empties what a fixture may have set: flows (and its gate), local_addrs,
- * xsks_map and every heartbeat. */
+/* Empties what a fixture may have set: flows (and its gate), xsks_map and
+ * every heartbeat (local addresses go with a fill_rules). */
 static int steer_reset(const struct steer_h *h)
 {
 	static const uint64_t zero[SHUNT_MAX_IFACES * SHUNT_MAX_QUEUES];
@@ -514,7 +506,6 @@ static int steer_reset(const struct steer_h *h)
 		keys[i] = i;
 	err = clear_map(h->flows, sizeof(struct shunt_flow_key));
 	err = err ?: set_flow_gate(h, 0);
-	err = err ?: clear_map(h->local, sizeof(struct shunt_addr));
 	for (__u32 q = 0; q < SHUNT_MAX_QUEUES && !err; q++)
 		if (bpf_map_delete_elem(h->xsks, &q) && errno != ENOENT)
 			err = -errno;
@@ -584,7 +575,7 @@ struct fixture {
 	/* setup */
 	bool sock;		/* the AF_XDP socket in xsks_map at XSK_Q */
 	enum hb_setup hb;
-	const char *local;	/* an address in local_addrs */
+	const char *local, *local2; /* addresses of the gateway (maps_add_locals) */
 	int flow;		/* 0: none, else lane + 1 of a flows entry */
 	enum flow_diff diff;
 	/* expected */
@@ -899,6 +890,14 @@ static const struct fixture fixtures[] = {
 	  .diff = DIFF_DADDR, NOSOCK(R_V6_UDP) },
 	{ "flow does not override the always-kernel classes", { UDP(7000), TTL(1) }, V4, LAN, 0,
 	  .flow = 1 + SHUNT_LANE_DROP, KEEP(TTL_EXPIRING) },
+	{ "flow -> fast to a local address", { TCP(80) }, V4, LAN, SOCK_FRESH, .flow = 1 + SHUNT_LANE_FAST,
+	  .local = "198.18.2.2", KEEP(LOCAL_DEST) },
+	{ "v6 flow -> drop to a local address", { UDP(7004) }, V6, WAN, 0, .flow = 1 + SHUNT_LANE_DROP,
+	  .local = "2001:db8:2::2", KEEP(LOCAL_DEST) },
+	{ "flow -> kernel to a local address", { UDP(7000) }, V4, LAN, 0, .flow = 1 + SHUNT_LANE_KERNEL,
+	  .local = "198.18.2.2", KERN(FLOW) },
+	{ "flow -> fast to a local address outside every rule prefix", { TCP(80) }, "198.18.1.2", "10.0.0.1",
+	  LAN, SOCK_FRESH, .flow = 1 + SHUNT_LANE_FAST, .local = "10.0.0.1", KEEP(LOCAL_DEST) },
 
 	/* ---- the fast lane: socket and heartbeat ---- */
 	{ "fast: socket + fresh heartbeat -> redirect", { UDP(7000) }, V4, LAN, SOCK_FRESH, FAST(R_UDP_FAST) },
@@ -930,6 +929,209 @@ static const struct fixture fixtures[] = {
 	{ "fast: arp with the fast lane ready", { .ethertype = ETH_P_ARP }, V4, LAN, SOCK_FRESH, KEEP(NON_IP) },
 	{ "fast: heartbeat written just after the program read the clock", { UDP(7000) }, V4, LAN,
 	  .queue = XSK_Q, .sock = true, .hb = HB_FUTURE, FAST(R_UDP_FAST)},
+};
+
+/*
+ * ---- the prefix tables' edges ----
+ *
+ * Prefixes where the multibit tables (shunt_abi.h: 16 bits, then 8 per
+ * level) are interesting: /0, shorter than the first level (/1, /7, /9,
+ * /15), at and just past a level's end (/16 /17, /24 /25, /64 /65, /120
+ * /121), host routes (/32, /128); overlapping prefixes of different rules
+ * and lanes, one prefix named by two rules, a rule with prefixes of both
+ * families, a rule with no dst; addresses at the first and last entry of a
+ * chunk and just outside; the gateway's own addresses inside rules'
+ * prefixes. Every packet is TCP to port 9000 from an address no src prefix
+ * holds, unless said; run_fixtures also holds the tc lane, the C image and
+ * the reference to each.
+ */
+static const char prefix_rules[] =
+	"version = 1;\n"
+	"mode = \"kernel\";\n"
+	"interfaces = ( { name = \"lan\"; ifname = \"lan0\"; }, { name = \"wan\"; ifname = \"wan0\"; },\n"
+	"               { name = \"dmz\"; ifname = \"dmz0\"; } );\n"
+	"rules = (\n"
+	"  { name = \"h32\"; proto = \"tcp\"; dst = \"198.18.2.2/32\"; lane = \"drop\"; },\n"
+	"  { name = \"p25\"; proto = \"tcp\"; dst = \"198.18.2.128/25\"; lane = \"kernel\"; },\n"
+	"  { name = \"p24\"; proto = \"tcp\"; dst = \"198.18.2.0/24\"; lane = \"kernel\"; },\n"
+	"  { name = \"p17\"; proto = \"tcp\"; dst = \"198.18.128.0/17\"; lane = \"fast\"; },\n"
+	"  { name = \"p16\"; proto = \"tcp\"; dst = \"198.19.0.0/16\"; lane = \"kernel\"; },\n"
+	"  { name = \"p9\"; proto = \"tcp\"; dst = \"10.128.0.0/9\"; lane = \"kernel\"; },\n"
+	"  { name = \"p7\"; proto = \"tcp\"; dst = \"12.0.0.0/7\"; lane = \"fast\"; },\n"
+	"  { name = \"p1\"; proto = \"tcp\"; src = \"198.18.1.0/25\"; dst = \"128.0.0.0/1\"; lane = \"kernel\"; },\n"
+	"  { name = \"src\"; proto = \"tcp\"; src = [\"198.18.1.128/25\", \"2001:db8:1:0:8000::/65\"];\n"
+	"    dst = [\"198.18.0.0/15\", \"2001:db8::/32\"]; lane = \"kernel\"; },\n"
+	"  { name = \"v6-h128\"; proto = \"tcp\"; dst = \"2001:db8:2::2/128\"; lane = \"drop\"; },\n"
+	"  { name = \"v6-p65\"; proto = \"tcp\"; dst = \"2001:db8:2:0:8000::/65\"; lane = \"kernel\"; },\n"
+	"  { name = \"v6-p64\"; proto = \"tcp\"; dst = \"2001:db8:2::/64\"; lane = \"fast\"; },\n"
+	"  { name = \"v6-p121\"; proto = \"tcp\"; dst = \"2001:db8:3::80/121\"; lane = \"kernel\"; },\n"
+	"  { name = \"v6-p120\"; proto = \"tcp\"; dst = \"2001:db8:3::/120\"; lane = \"drop\"; },\n"
+	"  { name = \"v6-p17\"; proto = \"tcp\"; dst = \"2001:8000::/17\"; lane = \"kernel\"; },\n"
+	"  { name = \"v6-p16\"; proto = \"tcp\"; dst = \"2002::/16\"; lane = \"kernel\"; },\n"
+	"  { name = \"v6-p15\"; proto = \"tcp\"; dst = \"2004::/15\"; lane = \"kernel\"; },\n"
+	"  { name = \"multi\"; proto = \"tcp\"; dst = [\"198.18.5.0/24\", \"2001:db8:5::/48\", \"198.18.6.7/32\",\n"
+	"    \"32.1.13.0/24\", \"198.18.2.0/24\"]; lane = \"fast\"; },\n"
+	"  { name = \"no-dst\"; proto = \"tcp\"; src = \"10.9.9.9/32\"; lane = \"drop\"; },\n"
+	"  { name = \"all\"; proto = \"tcp\"; dst = [\"0.0.0.0/0\", \"::/0\"]; lane = \"kernel\"; }\n"
+	");\n";
+
+enum {
+	PX_H32,
+	PX_P25,
+	PX_P24,
+	PX_P17,
+	PX_P16,
+	PX_P9,
+	PX_P7,
+	PX_P1,
+	PX_SRC,
+	PX_V6_H128,
+	PX_V6_P65,
+	PX_V6_P64,
+	PX_V6_P121,
+	PX_V6_P120,
+	PX_V6_P17,
+	PX_V6_P16,
+	PX_V6_P15,
+	PX_MULTI,
+	PX_NODST,
+	PX_ALL,
+};
+
+#define T9K { TCP(9000) }
+#define S4 "10.1.1.1"	   /* in no src prefix */
+#define S6 "2001:db8:9::1" /* in no src prefix */
+#define LOCAL_KEPT KEEP(LOCAL_DEST)
+
+static const struct fixture prefix_fixtures[] = {
+	/* ---- IPv4: host route, /24 and /25 in one level-3 chunk ---- */
+	{ "/32 host route (drop) inside a /24", T9K, S4, "198.18.2.2", LAN, 0, DROP(PX_H32) },
+	{ "/32: the address below", T9K, S4, "198.18.2.1", LAN, 0, KERN(PX_P24) },
+	{ "/32: the address above", T9K, S4, "198.18.2.3", LAN, 0, KERN(PX_P24) },
+	{ "/24: first address (first entry of its chunk)", T9K, S4, "198.18.2.0", LAN, 0, KERN(PX_P24) },
+	{ "/24: last address below the /25", T9K, S4, "198.18.2.127", LAN, 0, KERN(PX_P24) },
+	{ "/25: first address", T9K, S4, "198.18.2.128", LAN, 0, KERN(PX_P25) },
+	{ "/25: last address (last entry of its chunk)", T9K, S4, "198.18.2.255", LAN, 0, KERN(PX_P25) },
+	{ "just below the /24", T9K, S4, "198.18.1.255", LAN, 0, KERN(PX_ALL) },
+	{ "just above the /24", T9K, S4, "198.18.3.0", LAN, 0, KERN(PX_ALL) },
+	/* ---- /17 and /16: the first level's edge ---- */
+	{ "/17: just below", T9K, S4, "198.18.127.255", LAN, 0, KERN(PX_ALL) },
+	{ "/17: first address", T9K, S4, "198.18.128.0", LAN, 0, NOSOCK(PX_P17) },
+	{ "/17: last address", T9K, S4, "198.18.255.255", LAN, 0, NOSOCK(PX_P17) },
+	{ "/16: first address", T9K, S4, "198.19.0.0", LAN, 0, KERN(PX_P16) },
+	{ "/16: last address", T9K, S4, "198.19.255.255", LAN, 0, KERN(PX_P16) },
+	{ "/16: just above", T9K, S4, "198.20.0.0", LAN, 0, KERN(PX_ALL) },
+	/* ---- shorter than the first level: whole rows ---- */
+	{ "/9: just below", T9K, S4, "10.127.255.255", LAN, 0, KERN(PX_ALL) },
+	{ "/9: first address", T9K, S4, "10.128.0.0", LAN, 0, KERN(PX_P9) },
+	{ "/9: last address", T9K, S4, "10.255.255.255", LAN, 0, KERN(PX_P9) },
+	{ "/7: just below", T9K, S4, "11.255.255.255", LAN, 0, KERN(PX_ALL) },
+	{ "/7: first address", T9K, S4, "12.0.0.0", LAN, 0, NOSOCK(PX_P7) },
+	{ "/7: last address", T9K, S4, "13.255.255.255", LAN, 0, NOSOCK(PX_P7) },
+	{ "/7: just above", T9K, S4, "14.0.0.0", LAN, 0, KERN(PX_ALL) },
+	{ "/1 with src /25: first address", T9K, "198.18.1.0", "128.0.0.0", LAN, 0, KERN(PX_P1) },
+	{ "/1 with src /25: last unicast address", T9K, "198.18.1.127", "223.255.255.255", LAN, 0,
+	  KERN(PX_P1) },
+	{ "/1 with src /25: below the /1", T9K, "198.18.1.0", "100.64.0.1", LAN, 0, KERN(PX_ALL) },
+	/* ---- src prefixes ---- */
+	{ "src /25: first address", T9K, "198.18.1.128", "198.18.9.9", LAN, 0, KERN(PX_SRC) },
+	{ "src /25: last address", T9K, "198.18.1.255", "198.18.9.9", LAN, 0, KERN(PX_SRC) },
+	{ "src: the other /25 (rule p1)", T9K, "198.18.1.127", "198.18.9.9", LAN, 0, KERN(PX_P1) },
+	{ "src: just above both /25", T9K, "198.18.2.0", "198.18.9.9", LAN, 0, KERN(PX_ALL) },
+	{ "src /65: first address", T9K, "2001:db8:1:0:8000::", "2001:db8:7::1", LAN, 0, KERN(PX_SRC) },
+	{ "src /65: last address", T9K, "2001:db8:1:0:ffff:ffff:ffff:ffff", "2001:db8:7::1", LAN, 0,
+	  KERN(PX_SRC) },
+	{ "src /65: just below", T9K, "2001:db8:1:0:7fff:ffff:ffff:ffff", "2001:db8:7::1", LAN, 0,
+	  KERN(PX_ALL) },
+	{ "rule with no dst: its src", T9K, "10.9.9.9", "10.0.0.1", LAN, 0, DROP(PX_NODST) },
+	{ "rule with no dst: another src", T9K, "10.9.9.8", "10.0.0.1", LAN, 0, KERN(PX_ALL) },
+	/* ---- /0, several prefixes, families ---- */
+	{ "/0: 0.0.0.0", T9K, S4, "0.0.0.0", LAN, 0, KERN(PX_ALL) },
+	{ "/0: 255.255.255.254", T9K, S4, "255.255.255.254", LAN, 0, KERN(PX_ALL) },
+	{ "/0: ::", T9K, S6, "::", LAN, 0, KERN(PX_ALL) },
+	{ "/0: ffff:...:fffe is ff00::/8, multicast", T9K, S6, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe",
+	  LAN, 0, KEEP(MULTICAST) },
+	{ "/0: feff:...:ffff", T9K, S6, "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", LAN, 0, KERN(PX_ALL) },
+	{ "several prefixes: the /24", T9K, S4, "198.18.5.0", LAN, 0, NOSOCK(PX_MULTI) },
+	{ "several prefixes: the /32", T9K, S4, "198.18.6.7", LAN, 0, NOSOCK(PX_MULTI) },
+	{ "several prefixes: next to the /32", T9K, S4, "198.18.6.6", LAN, 0, KERN(PX_ALL) },
+	{ "several prefixes: the v6 /48", T9K, S6, "2001:db8:5:ffff::1", LAN, 0, NOSOCK(PX_MULTI) },
+	{ "several prefixes: next to the /48", T9K, S6, "2001:db8:6::", LAN, 0, KERN(PX_ALL) },
+	{ "a /24 two rules name: the first wins", T9K, S4, "198.18.2.5", LAN, 0, KERN(PX_P24) },
+	{ "v4 prefixes never match a v6 address with their bytes", T9K, S6, "c612:202::", LAN, 0,
+	  KERN(PX_ALL) },
+	{ "v6 prefixes never match a v4 address with their bytes", T9K, S4, "32.1.13.184", LAN, 0,
+	  NOSOCK(PX_MULTI) },
+	/* ---- IPv6: /128, /64 and /65, /120 and /121 ---- */
+	{ "v6 /128 host route (drop) inside a /64", T9K, S6, "2001:db8:2::2", LAN, 0, DROP(PX_V6_H128) },
+	{ "v6 /128: the address above", T9K, S6, "2001:db8:2::3", LAN, 0, NOSOCK(PX_V6_P64) },
+	{ "v6 /128: the address below", T9K, S6, "2001:db8:2::1", LAN, 0, NOSOCK(PX_V6_P64) },
+	{ "v6 /64: first address", T9K, S6, "2001:db8:2::", LAN, 0, NOSOCK(PX_V6_P64) },
+	{ "v6 /64: last address below the /65", T9K, S6, "2001:db8:2:0:7fff:ffff:ffff:ffff", LAN, 0,
+	  NOSOCK(PX_V6_P64) },
+	{ "v6 /65: first address", T9K, S6, "2001:db8:2:0:8000::", LAN, 0, KERN(PX_V6_P65) },
+	{ "v6 /65: last address", T9K, S6, "2001:db8:2:0:ffff:ffff:ffff:ffff", LAN, 0, KERN(PX_V6_P65) },
+	{ "v6 just above the /64", T9K, S6, "2001:db8:2:1::", LAN, 0, KERN(PX_ALL) },
+	{ "v6 just below the /64", T9K, S6, "2001:db8:1:ffff:ffff:ffff:ffff:ffff", LAN, 0, KERN(PX_ALL) },
+	{ "v6 /121: first address", T9K, S6, "2001:db8:3::80", LAN, 0, KERN(PX_V6_P121) },
+	{ "v6 /121: last address (last entry)", T9K, S6, "2001:db8:3::ff", LAN, 0, KERN(PX_V6_P121) },
+	{ "v6 /120: last address below the /121", T9K, S6, "2001:db8:3::7f", LAN, 0, DROP(PX_V6_P120) },
+	{ "v6 /120: first address (first entry)", T9K, S6, "2001:db8:3::", LAN, 0, DROP(PX_V6_P120) },
+	{ "v6 just above the /120", T9K, S6, "2001:db8:3::100", LAN, 0, KERN(PX_ALL) },
+	/* ---- IPv6: the first level's edge ---- */
+	{ "v6 /17: just below", T9K, S6, "2001:7fff:ffff:ffff:ffff:ffff:ffff:ffff", LAN, 0, KERN(PX_ALL) },
+	{ "v6 /17: first address", T9K, S6, "2001:8000::", LAN, 0, KERN(PX_V6_P17) },
+	{ "v6 /17: last address", T9K, S6, "2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff", LAN, 0,
+	  KERN(PX_V6_P17) },
+	{ "v6 /16: first address", T9K, S6, "2002::", LAN, 0, KERN(PX_V6_P16) },
+	{ "v6 /16: last address", T9K, S6, "2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff", LAN, 0,
+	  KERN(PX_V6_P16) },
+	{ "v6 /16: just above", T9K, S6, "2003::", LAN, 0, KERN(PX_ALL) },
+	{ "v6 /15: just below", T9K, S6, "2003:ffff:ffff:ffff:ffff:ffff:ffff:ffff", LAN, 0, KERN(PX_ALL) },
+	{ "v6 /15: first address", T9K, S6, "2004::", LAN, 0, KERN(PX_V6_P15) },
+	{ "v6 /15: last address", T9K, S6, "2005:ffff:ffff:ffff:ffff:ffff:ffff:ffff", LAN, 0,
+	  KERN(PX_V6_P15) },
+	{ "v6 /15: just above", T9K, S6, "2006::", LAN, 0, KERN(PX_ALL) },
+	/* ---- the gateway's own addresses: host entries with a flag ---- */
+	{ "local address inside a fast /17", T9K, S4, "198.18.200.1", LAN, 0, .local = "198.18.200.1",
+	  LOCAL_KEPT },
+	{ "next to a local address", T9K, S4, "198.18.200.2", LAN, 0, .local = "198.18.200.1",
+	  NOSOCK(PX_P17) },
+	{ "two local addresses in one chunk: the second", T9K, S4, "198.18.200.2", LAN, 0,
+	  .local = "198.18.200.1", .local2 = "198.18.200.2", LOCAL_KEPT },
+	{ "two local addresses in one chunk: a third address", T9K, S4, "198.18.200.3", LAN, 0,
+	  .local = "198.18.200.1", .local2 = "198.18.200.2", NOSOCK(PX_P17) },
+	{ "local addresses at a chunk's first and last entry: first", T9K, S4, "198.18.128.0", LAN, 0,
+	  .local = "198.18.128.0", .local2 = "198.18.255.255", LOCAL_KEPT },
+	{ "local addresses at a chunk's first and last entry: last", T9K, S4, "198.18.255.255", LAN, 0,
+	  .local = "198.18.128.0", .local2 = "198.18.255.255", LOCAL_KEPT },
+	{ "local addresses at a chunk's edges: between", T9K, S4, "198.18.128.1", LAN, 0,
+	  .local = "198.18.128.0", .local2 = "198.18.255.255", NOSOCK(PX_P17) },
+	{ "local address = a drop rule's /32", T9K, S4, "198.18.2.2", LAN, 0, .local = "198.18.2.2",
+	  LOCAL_KEPT },
+	{ "local address under a kernel rule: the rule", T9K, S4, "198.18.2.7", LAN, 0,
+	  .local = "198.18.2.7", KERN(PX_P24) },
+	{ "local address under the /0 kernel rule only", T9K, S4, "10.7.7.7", LAN, 0, .local = "10.7.7.7",
+	  KERN(PX_ALL) },
+	{ "local address under a /7 (rows)", T9K, S4, "13.0.0.1", LAN, 0, .local = "13.0.0.1", LOCAL_KEPT },
+	{ "under a /7, next to a local address", T9K, S4, "13.0.0.2", LAN, 0, .local = "13.0.0.1",
+	  NOSOCK(PX_P7) },
+	{ "v6 local address inside a fast /64", T9K, S6, "2001:db8:2::7", LAN, 0, .local = "2001:db8:2::7",
+	  LOCAL_KEPT },
+	{ "v6 next to a local address", T9K, S6, "2001:db8:2::8", LAN, 0, .local = "2001:db8:2::7",
+	  NOSOCK(PX_V6_P64) },
+	{ "v6 local address = a drop rule's /128", T9K, S6, "2001:db8:2::2", LAN, 0,
+	  .local = "2001:db8:2::2", LOCAL_KEPT },
+	{ "v6 local address under a kernel /65: the rule", T9K, S6, "2001:db8:2:0:ffff:ffff:ffff:ffff", LAN,
+	  0, .local = "2001:db8:2:0:ffff:ffff:ffff:ffff", KERN(PX_V6_P65) },
+	{ "v6 local address deep under a /48", T9K, S6, "2001:db8:5:1:2:3:4:5", LAN, 0,
+	  .local = "2001:db8:5:1:2:3:4:5", LOCAL_KEPT },
+	{ "v6 under a /48, next to a local address", T9K, S6, "2001:db8:5:1:2:3:4:6", LAN, 0,
+	  .local = "2001:db8:5:1:2:3:4:5", NOSOCK(PX_MULTI) },
+	{ "a v4 local address does not mark the v6 address with its bytes", T9K, S6, "2001:db8:2::5", LAN, 0,
+	  .local = "32.1.13.184", NOSOCK(PX_V6_P64) },
+	{ "a v6 local address does not mark the v4 address with its bytes", T9K, S4, "32.1.13.184", LAN, 0,
+	  .local = "2001:db8:2::7", NOSOCK(PX_MULTI) },
 };
 
 /* Applies a fixture's setup. Returns 0, 1 when it needs the AF_XDP socket
@@ -973,18 +1175,21 @@ static int fixture_setup(const struct steer_h *h, const struct fixture *f, const
 	}
 	if (err)
 		return err;
-	if (f->local) {
-		struct shunt_addr a = { 0 };
-		__u8 one = 1;
+	for (int i = 0; i < 2; i++) {
+		const char *text = i ? f->local2 : f->local;
+		struct cls_addr a = { 0 };
 
-		if (inet_pton(AF_INET, f->local, a.addr) == 1)
+		if (!text)
+			continue;
+		if (inet_pton(AF_INET, text, a.addr) == 1)
 			a.family = 4;
-		else if (inet_pton(AF_INET6, f->local, a.addr) == 1)
+		else if (inet_pton(AF_INET6, text, a.addr) == 1)
 			a.family = 6;
 		else
 			return -EINVAL;
-		if (bpf_map_update_elem(h->local, &a, &one, BPF_NOEXIST))
-			return -errno;
+		err = maps_add_locals(h->skel->obj, &a, 1);
+		if (err != 1)
+			return err < 0 ? err : -EEXIST;
 	}
 	if (f->flow) {
 		struct shunt_flow_key k = { 0 };
@@ -1027,36 +1232,50 @@ static int fixture_setup(const struct steer_h *h, const struct fixture *f, const
 	return 0;
 }
 
-static struct steer_h steer;
-static struct shunt_config *lab_cfg;
-
 static void print_expect(FILE *out, const char *what, int verdict, int rule, int lane, int reason)
 {
 	fprintf(out, "    %-9s %s, rule slot %d (%s lane), reason %s\n", what, xdp_word(verdict), rule,
 		rule >= 0 ? lane_name((enum shunt_lane)lane) : "-", reason_name(reason));
 }
 
-static void test_fixtures(void)
+/*
+ * Runs a fixture table against the rule set in config text `rules`. With
+ * cross, every fixture's packet is also classified by the tc lane (sharing
+ * steer's maps), the compiler's C image and the reference matcher, which
+ * must name the same rule, and the fixture's expected rule when it names
+ * one. Local addresses a fixture marks are unmarked by writing the rules
+ * again before the next fixture.
+ */
+static void run_fixtures(const char *name, const char *rules, const struct fixture *fixtures, size_t n,
+			 bool cross)
 {
-	struct diags dg;
+	struct shunt_config *cfg = calloc(1, sizeof(*cfg));
+	struct cls_image *img = malloc(sizeof(*img));
+	struct steer_h steer;
+	struct lane_h lane;
 	unsigned failed = 0, ran = 0;
+	bool marked = false;
+	struct diags dg;
 
-	lab_cfg = calloc(1, sizeof(*lab_cfg));
-	CU_ASSERT_FATAL(lab_cfg != NULL);
-	diags_init(&dg, "steer_rules");
-	if (config_load_string(steer_rules, "steer_rules", lab_cfg, &dg)) {
+	CU_ASSERT_FATAL(cfg && img);
+	diags_init(&dg, name);
+	if (config_load_string(rules, name, cfg, &dg)) {
 		diags_print(&dg, stderr);
-		CU_FAIL_FATAL("steer_rules does not load");
+		CU_FAIL_FATAL("the fixtures' rules do not load");
 	}
 	diags_free(&dg);
+	CU_ASSERT_FATAL(cls_compile(cfg, rr_ifindex, img) == 0);
 	CU_ASSERT_FATAL(steer_open(&steer) == 0);
-	CU_ASSERT_FATAL(fill_rules(steer.skel->obj, lab_cfg, rr_ifindex) == 0);
+	CU_ASSERT_FATAL(!cross || lane_open(&lane, steer.skel->obj) == 0);
+	CU_ASSERT_FATAL(fill_rules(steer.skel->obj, cfg, rr_ifindex) == 0);
 
-	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct fixture *f = &fixtures[i];
 		struct pkt_spec spec = f->spec;
 		uint8_t buf[PKT_MAX_FRAME];
 		struct s_out o;
+		struct l_out lo = { 0 };
+		unsigned ref = 0, got_img = 0;
 		size_t len;
 		bool ok;
 		int err;
@@ -1071,6 +1290,9 @@ static void test_fixtures(void)
 			fprintf(stderr, "\nfixture \"%s\": pkt_build failed\n", f->name);
 			continue;
 		}
+		if (marked)
+			CU_ASSERT_FATAL(fill_rules(steer.skel->obj, cfg, rr_ifindex) == 0);
+		marked = f->local || f->local2;
 		CU_ASSERT_FATAL(steer_reset(&steer) == 0);
 		err = fixture_setup(&steer, f, &spec);
 		if (err == 1) {
@@ -1082,6 +1304,8 @@ static void test_fixtures(void)
 		}
 		if (!err)
 			err = run_steer(&steer, buf, len, f->iif, f->queue, &o);
+		if (!err && cross)
+			err = run_lane(&lane, buf, len, f->iif, &lo);
 		if (err) {
 			failed++;
 			fprintf(stderr, "\nfixture \"%s\": setup or BPF_PROG_TEST_RUN failed: %s\n", f->name,
@@ -1091,6 +1315,14 @@ static void test_fixtures(void)
 		ran++;
 		ok = o.retval == f->verdict && o.rule == f->rule && o.reason == f->reason &&
 		     (f->rule < 0 || o.lane == f->lane);
+		if (cross) {
+			struct cls_key k;
+
+			pkt_spec_to_key(&spec, f->iif, &k);
+			ref = ref_match(cfg, rr_ifindex, &k);
+			got_img = cls_image_match(img, &k);
+			ok = ok && got_img == ref && lo.rule == (int)ref && (f->rule < 0 || f->rule == (int)ref);
+		}
 		if (ok)
 			continue;
 		failed++;
@@ -1099,15 +1331,30 @@ static void test_fixtures(void)
 			f->queue, len);
 		print_expect(stderr, "expected:", f->verdict, f->rule, f->lane, f->reason);
 		print_expect(stderr, "actual:", o.retval, o.rule, o.lane, o.reason);
+		if (cross)
+			fprintf(stderr, "    reference rule %u, C image %u, tc lane %d\n", ref, got_img, lo.rule);
 		pkt_hexdump(stderr, buf, len);
 	}
 	CU_ASSERT_FATAL(steer_reset(&steer) == 0);
 	printf("\n  %u fixtures run, %u failed", ran, failed);
 	printf("\n");
 	CU_ASSERT_EQUAL(failed, 0);
+	if (cross)
+		lane_close(&lane);
 	steer_close(&steer);
-	config_free(lab_cfg);
-	free(lab_cfg);
+	config_free(cfg);
+	free(cfg);
+	free(img);
+}
+
+static void test_fixtures(void)
+{
+	run_fixtures("steer_rules", steer_rules, fixtures, ARRAY_SIZE(fixtures), false);
+}
+
+static void test_prefix_fixtures(void)
+{
+	run_fixtures("prefix_rules", prefix_rules, prefix_fixtures, ARRAY_SIZE(prefix_fixtures), true);
 }
 
 /* ---- random rule sets: steer == lane == image == reference ---- */
@@ -1117,7 +1364,7 @@ static void test_fixtures(void)
 #define RAND_SEED 0x53740000ull
 
 /* The always-kernel class a random key falls in (its frame is built by
- * pkt_spec_from_key: TTL 64, unicast MACs, no options, nothing in local_addrs), or
+ * pkt_spec_from_key: TTL 64, unicast MACs, no options, no local address marked), or
  * 0: TCP/UDP keys without ports are non-first fragments, and the generator
  * draws destinations such as 255.255.255.255 (all ones in 0.0.0.0/0) or
  * 224/4 and ff00::/8 ones. */
@@ -1325,6 +1572,7 @@ int main(void)
 		return 1;
 	CU_pSuite s = CU_add_suite("steer_bpf", NULL, NULL);
 	CU_add_test(s, "fixtures", test_fixtures);
+	CU_add_test(s, "prefix table edges (steer, tc lane, image, reference)", test_prefix_fixtures);
 	CU_add_test(s, "random rule sets: steer == lane == image == reference", test_random_agreement);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -215,12 +215,15 @@ static void pool_addr(struct rr_rng *g, uint8_t family, uint8_t *addr)
 	memset(addr, 0, 16);
 	if (family == 4) {
 		addr[0] = 198;
-		addr[1] = 18;
+		/* now and then another level-1 entry of the prefix tables */
+		addr[1] = rr_chance(g, 85) ? 18 : (uint8_t)(rr_chance(g, 50) ? 19 : 17);
 		addr[2] = v4c[rr_below(g, ARRAY_SIZE(v4c))];
 		addr[3] = v4d[rr_below(g, ARRAY_SIZE(v4d))];
 	} else {
 		uint16_t grp[8] = {0x2001, 0x0db8};
 
+		if (rr_chance(g, 10)) /* another level-1 entry, or row */
+			grp[0] = rr_chance(g, 50) ? 0x2002 : 0x3001;
 		grp[2] = v6g2[rr_below(g, ARRAY_SIZE(v6g2))];
 		grp[3] = v6g3[rr_below(g, ARRAY_SIZE(v6g3))];
 		if (rr_chance(g, 10))
@@ -233,15 +236,24 @@ static void pool_addr(struct rr_rng *g, uint8_t family, uint8_t *addr)
 	}
 }
 
+/* Lengths where a level of the prefix tables starts or ends (shunt_abi.h:
+ * 16 bits, then 8 per level), and next to it. */
+static const uint8_t edge_len4[] = {1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32};
+static const uint8_t edge_len6[] = {1, 15, 16, 17, 23, 24, 25, 63, 64, 65, 119, 120, 121, 127, 128};
+
 static void random_prefix(struct rr_rng *g, struct cfg_prefix *p)
 {
+	bool edge = rr_chance(g, 35);
+
 	memset(p, 0, sizeof(*p));
 	if (rr_chance(g, 60)) {
 		p->family = 4;
-		p->len = (uint8_t)(8 + rr_below(g, 25)); /* 8..32 */
+		p->len = edge ? edge_len4[rr_below(g, ARRAY_SIZE(edge_len4))]
+			      : (uint8_t)(8 + rr_below(g, 25)); /* 8..32 */
 	} else {
 		p->family = 6;
-		p->len = (uint8_t)(16 + rr_below(g, 113)); /* 16..128 */
+		p->len = edge ? edge_len6[rr_below(g, ARRAY_SIZE(edge_len6))]
+			      : (uint8_t)(16 + rr_below(g, 113)); /* 16..128 */
 	}
 	if (rr_chance(g, 4))
 		p->len = 0; /* 0.0.0.0/0 or ::/0, next to the implicit "any" */

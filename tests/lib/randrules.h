@@ -5,8 +5,9 @@
  *
  * Everything random comes from one xorshift64* generator whose seed the
  * caller picks and prints on failure, so any failing case can be replayed.
- * Rules draw their prefixes from a small pool (198.18.0.0/16 and
- * 2001:db8::/32) and their ports from a few values, and keys are drawn near
+ * Rules draw their prefixes from a small pool (mostly 198.18.0.0/16 and
+ * 2001:db8::/32, lengths often where a level of the prefix tables starts or
+ * ends) and their ports from a few values, and keys are drawn near
  * the rules' own prefixes and port edges, so that random keys hit rules
  * (and just miss them) often.
  */

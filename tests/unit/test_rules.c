@@ -25,7 +25,7 @@
 #include "refmatch.h"
 #include "rules.h"
 
-static struct cls_image *img; /* ~1 MiB: one, on the heap */
+static struct cls_image *img; /* ~20 MiB, mostly untouched: one, on the heap */
 static struct shunt_config *cfg;
 static uint32_t ifx[SHUNT_MAX_IFACES];
 
@@ -85,6 +85,7 @@ static void expect_at(const struct cls_key *k, unsigned want, int line)
 	} while (0)
 
 #define NONE SHUNT_RULE_NONE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define TCP IPPROTO_TCP
 #define UDP IPPROTO_UDP
 
@@ -474,6 +475,256 @@ static void test_random_vs_reference(void)
 	       hits ? (double)winner_sum / hits : 0.0);
 }
 
+/* ---- the prefix tables (multibit, leaf-pushed) ---- */
+
+/* A key of family fam to daddr (src: an address no test prefix holds). */
+static void key_to(struct cls_key *k, uint8_t fam, const uint8_t *daddr)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = fam;
+	k->proto = IPPROTO_TCP;
+	k->has_ports = true;
+	k->sport = 1000;
+	k->dport = 80;
+	k->iif = 11;
+	k->saddr[0] = fam == 6 ? 0x3f : 10;
+	memcpy(k->daddr, daddr, fam == 6 ? 16 : 4);
+}
+
+/* a + delta (big-endian, bytes [0, n)), wrapping */
+static void addr_add(uint8_t *a, unsigned n, int delta)
+{
+	for (int i = (int)n - 1; i >= 0 && delta; i--) {
+		int v = a[i] + delta;
+
+		a[i] = (uint8_t)v;
+		delta = v < 0 ? -1 : v > 255 ? 1 : 0;
+	}
+}
+
+/* The first and last address of p and the ones just outside. */
+static void prefix_edges(const struct cfg_prefix *p, uint8_t out[4][16])
+{
+	unsigned n = p->family == 6 ? 16 : 4;
+
+	memcpy(out[0], p->addr, 16);
+	memcpy(out[1], p->addr, 16);
+	for (unsigned bit = p->len; bit < 8 * n; bit++)
+		out[1][bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+	memcpy(out[2], out[0], 16);
+	addr_add(out[2], n, -1);
+	memcpy(out[3], out[1], 16);
+	addr_add(out[3], n, 1);
+}
+
+static const unsigned edge_lens4[] = { 0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32 };
+static const unsigned edge_lens6[] = { 0, 1, 15, 16, 17, 24, 25, 48, 63, 64, 65, 119, 120, 121, 127, 128 };
+
+/* One prefix at every length where a level starts or ends, alone, then
+ * all of them nested along one address (longest first, each its own
+ * rule): the first and last address of each and the ones just outside. */
+static void test_prefix_strides(void)
+{
+	static const char *const base4 = "198.18.200.77", *const base6 = "2001:db8:1234:5678:9abc:def0:1357:9bdf";
+
+	for (int fam = 4; fam <= 6; fam += 2) {
+		const unsigned *lens = fam == 6 ? edge_lens6 : edge_lens4;
+		unsigned nlens = fam == 6 ? ARRAY_SIZE(edge_lens6) : ARRAY_SIZE(edge_lens4);
+		struct cfg_prefix base;
+
+		rr_prefix(fam == 6 ? base6 : base4, &base);
+		for (int nested = 0; nested < 2; nested++) {
+			reset();
+			for (unsigned i = 0; i < nlens; i++) {
+				/* nested: longest first, so the longest holding prefix wins */
+				unsigned len = lens[nested ? nlens - 1 - i : i];
+				struct cfg_prefix p = base;
+				struct cfg_rule *r;
+
+				p.len = (uint8_t)len;
+				for (unsigned bit = len; bit < 128; bit++)
+					p.addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+				if (!nested)
+					reset();
+				r = rr_add_rule(cfg, "edge", SHUNT_LANE_FAST);
+				r->dst[r->ndst++] = p;
+				rr_rule_families(r);
+				if (nested && i + 1 < nlens)
+					continue;
+				compile();
+				/* alone: the edges of this prefix; nested: of every one */
+				for (unsigned j = nested ? 0 : i; j <= i; j++) {
+					struct cfg_prefix q = base;
+					uint8_t e[4][16];
+
+					q.len = (uint8_t)lens[nested ? nlens - 1 - j : j];
+					for (unsigned bit = q.len; bit < 128; bit++)
+						q.addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+					prefix_edges(&q, e);
+					for (unsigned x = 0; x < 4; x++) {
+						struct cls_key k;
+						unsigned want;
+
+						key_to(&k, (uint8_t)fam, e[x]);
+						want = ref_match(cfg, ifx, &k);
+						if (!nested)
+							CU_ASSERT_EQUAL(want, x < 2 || q.len == 0 ? 0 : NONE);
+						expect_at(&k, want, __LINE__);
+					}
+				}
+			}
+		}
+	}
+}
+
+/* A v6 /128 on a path of its own from the first level: 14 chunks. */
+static void deep_prefix(struct cfg_prefix *p, unsigned n)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = 6;
+	p->len = 128;
+	p->addr[0] = (uint8_t)(n >> 8);
+	p->addr[1] = (uint8_t)n;
+	for (unsigned i = 2; i < 16; i++)
+		p->addr[i] = (uint8_t)(0x5a ^ i);
+}
+
+/* The worst case the config allows: every rule with SHUNT_MAX_PREFIXES
+ * /128s in src and in dst, each on a path of its own, then
+ * SHUNT_MAX_LOCAL_ADDRS local addresses likewise: the pools are full to
+ * the last chunk, one more address fails cleanly, lookups stay right. */
+static void test_pool_worst_case(void)
+{
+	unsigned n = 0;
+	struct cls_addr a;
+
+	reset();
+	for (unsigned r = 0; r < SHUNT_MAX_RULES; r++) {
+		struct cfg_rule *rule = rr_add_rule(cfg, "deep", SHUNT_LANE_FAST);
+
+		for (unsigned i = 0; i < SHUNT_MAX_PREFIXES; i++) {
+			deep_prefix(&rule->src[rule->nsrc++], n++);
+			deep_prefix(&rule->dst[rule->ndst++], n++);
+		}
+		rr_rule_families(rule);
+	}
+	compile();
+	CU_ASSERT_EQUAL(img->tab.nchunks,
+			SHUNT_CLS_ROWS + 2 * SHUNT_MAX_RULES * SHUNT_MAX_PREFIXES * SHUNT_CLS_DEPTH6);
+	CU_ASSERT_EQUAL(img->nsrc, SHUNT_MAX_RULES * SHUNT_MAX_PREFIXES);
+	CU_ASSERT(img->tab.nleaves <= SHUNT_CLS_LEAVES);
+	for (unsigned i = 0; i < SHUNT_MAX_LOCAL_ADDRS; i++) {
+		struct cfg_prefix p;
+
+		deep_prefix(&p, n++);
+		a.family = 6;
+		memcpy(a.addr, p.addr, 16);
+		CU_ASSERT_EQUAL(cls_add_local(img, &a), 1);
+	}
+	CU_ASSERT_EQUAL(img->tab.nchunks, SHUNT_CLS_CHUNKS);
+	CU_ASSERT_EQUAL(cls_add_local(img, &a), 0); /* marked already */
+	a.addr[15] ^= 1;
+	CU_ASSERT_EQUAL(cls_add_local(img, &a), -E2BIG); /* over the address limit */
+	CU_ASSERT_EQUAL(img->tab.nchunks, SHUNT_CLS_CHUNKS);
+	/* rule r's prefixes are numbers 16r..16r+15: src even, dst odd */
+	for (unsigned r = 0; r < SHUNT_MAX_RULES; r += 9) {
+		struct cfg_prefix s, d;
+		struct cls_key k;
+
+		deep_prefix(&s, 16 * r + 2);
+		deep_prefix(&d, 16 * r + 15);
+		key_to(&k, 6, d.addr);
+		memcpy(k.saddr, s.addr, 16);
+		expect_at(&k, r, __LINE__);
+		k.daddr[15] ^= 1;
+		expect_at(&k, NONE, __LINE__);
+	}
+}
+
+/* The pool running out fails with -E2BIG, never writes past it. */
+static void test_pool_full_fails_cleanly(void)
+{
+	struct cls_addr a = { .family = 6 };
+	struct cfg_prefix p;
+
+	reset();
+	rr_add_rule(cfg, "all", SHUNT_LANE_FAST);
+	compile();
+	img->tab.nchunks = SHUNT_CLS_CHUNKS - 3; /* as if the rules had used the rest */
+	deep_prefix(&p, 7);
+	memcpy(a.addr, p.addr, 16);
+	CU_ASSERT_EQUAL(cls_add_local(img, &a), -E2BIG);
+	CU_ASSERT_EQUAL(img->tab.nchunks, SHUNT_CLS_CHUNKS);
+}
+
+/* The gateway's addresses: a flag on their own host entries and nowhere
+ * else, the rules unchanged. */
+static void test_locals(void)
+{
+	static const char *const locals[] = { "198.18.2.2", "198.18.2.255", "198.18.3.0", "10.0.0.1",
+					      "2001:db8:2::2", "2001:db8:2:0:ffff:ffff:ffff:ffff",
+					      "2001:db8:5::1" };
+	static const char *const others[] = { "198.18.2.1", "198.18.2.3", "198.18.2.254", "198.18.3.1",
+					      "10.0.0.0", "10.0.0.2", "2001:db8:2::1", "2001:db8:2::3",
+					      "2001:db8:2:0:ffff:ffff:ffff:fffe", "2001:db8:2:1::",
+					      "2001:db8:5::", "c612:202::" };
+	struct cls_addr a = { .family = 5 };
+	struct cfg_rule *r;
+	struct rr_rng g;
+
+	reset();
+	r = rr_add_rule(cfg, "p24", SHUNT_LANE_FAST);
+	rr_rule_dst(r, "198.18.2.0/24");
+	rr_rule_dst(r, "2001:db8:2::/64");
+	r = rr_add_rule(cfg, "h32", SHUNT_LANE_DROP);
+	rr_rule_dst(r, "198.18.2.2/32");
+	r = rr_add_rule(cfg, "src", SHUNT_LANE_KERNEL);
+	rr_rule_src(r, "198.18.1.0/24");
+	rr_add_rule(cfg, "all", SHUNT_LANE_KERNEL);
+	compile();
+	CU_ASSERT_EQUAL(cls_add_local(img, &a), -EINVAL);
+	for (size_t i = 0; i < ARRAY_SIZE(locals); i++) {
+		memset(&a, 0, sizeof(a));
+		a.family = inet_pton(AF_INET, locals[i], a.addr) == 1 ? 4 : 6;
+		if (a.family == 6)
+			CU_ASSERT_FATAL(inet_pton(AF_INET6, locals[i], a.addr) == 1);
+		CU_ASSERT_EQUAL(cls_add_local(img, &a), 1);
+		CU_ASSERT_EQUAL(cls_add_local(img, &a), 0);
+	}
+	CU_ASSERT_EQUAL(img->tab.nlocal, ARRAY_SIZE(locals));
+	for (int pass = 0; pass < 2; pass++) {
+		const char *const *list = pass ? others : locals;
+		size_t n = pass ? ARRAY_SIZE(others) : ARRAY_SIZE(locals);
+
+		for (size_t i = 0; i < n; i++) {
+			uint8_t b[16] = { 0 };
+			uint8_t fam = inet_pton(AF_INET, list[i], b) == 1 ? 4 : 6;
+			uint32_t e;
+
+			if (fam == 6)
+				CU_ASSERT_FATAL(inet_pton(AF_INET6, list[i], b) == 1);
+			e = cls_image_dst_entry(img, fam, b);
+			CU_ASSERT_EQUAL(!!(e & SHUNT_CLS_LOCAL), !pass);
+			CU_ASSERT_FALSE(e & SHUNT_CLS_CHILD);
+			if (!!(e & SHUNT_CLS_LOCAL) != !pass)
+				fprintf(stderr, "\n%s: local flag %d\n", list[i], !!(e & SHUNT_CLS_LOCAL));
+		}
+	}
+	/* the rules see the same as without the marks */
+	EXPECT(TCP, "198.18.1.2", 1, "198.18.2.2", 1, 11, 0);
+	EXPECT(TCP, "10.1.1.1", 1, "198.18.2.255", 1, 11, 0);
+	EXPECT(TCP, "198.18.1.2", 1, "198.18.3.0", 1, 11, 2);
+	EXPECT(TCP, "10.1.1.1", 1, "10.0.0.1", 1, 11, 3);
+	EXPECT(TCP, "2001:db8:9::1", 1, "2001:db8:2:0:ffff:ffff:ffff:ffff", 1, 11, 0);
+	rr_seed(&g, 77);
+	for (unsigned i = 0; i < 2000; i++) {
+		struct cls_key k;
+
+		rr_random_key(&g, cfg, &k);
+		expect_at(&k, ref_match(cfg, ifx, &k), __LINE__);
+	}
+}
+
 /* ---- rule-set analysis ---- */
 
 static void test_lowest_rule(void)
@@ -789,6 +1040,13 @@ int main(void)
 		TEST(test_lab_rules),
 		CU_TEST_INFO_NULL,
 	};
+	static CU_TestInfo tables[] = {
+		TEST(test_prefix_strides),
+		TEST(test_pool_worst_case),
+		TEST(test_pool_full_fails_cleanly),
+		TEST(test_locals),
+		CU_TEST_INFO_NULL,
+	};
 	static CU_TestInfo rnd[] = {
 		TEST(test_random_vs_reference),
 		CU_TEST_INFO_NULL,
@@ -807,6 +1065,7 @@ int main(void)
 	};
 	static CU_SuiteInfo suites[] = {
 		{"classifier: hand-written", suite_init, suite_cleanup, NULL, NULL, hand},
+		{"classifier: prefix tables", suite_init, suite_cleanup, NULL, NULL, tables},
 		{"classifier: random vs reference", suite_init, suite_cleanup, NULL, NULL, rnd},
 		{"rule-set analysis", suite_init, suite_cleanup, NULL, NULL, analysis},
 		{"packet builder", NULL, NULL, NULL, NULL, pktbuild},
