@@ -561,10 +561,13 @@ fail_unmap:
 
 int fastlane_poll(struct fastlane *fl, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = route_fd(fl->rc), .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = route_fd(fl->rc), .events = POLLIN },
+		{ .fd = route_wake_fd(fl->rc), .events = POLLIN },
+	};
 	int err;
 
-	if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+	if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	err = route_poll(fl->rc);
 	if (ms_now() >= fl->next_port_stats) {

@@ -42,6 +42,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sys/eventfd.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sys/socket.h>
@@ -171,6 +172,7 @@ struct route_ctx {
 	struct rt_table *cur __rte_cache_aligned;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *resolve;
+	int wake_fd;           /* eventfd: a resolve request is waiting */
 	unsigned nworkers;
 	uint64_t resolve_dropped __rte_cache_aligned; /* workers add, relaxed */
 
@@ -1319,6 +1321,11 @@ struct route_ctx *route_open(const struct shunt_config *cfg, const uint32_t *ifi
 		return NULL;
 	}
 	rc->niface = cfg->niface;
+	rc->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (rc->wake_fd < 0) {
+		log_error("route: eventfd: %s", strerror(errno));
+		goto fail;
+	}
 	for (unsigned i = 0; i < cfg->niface; i++) {
 		if (!ifindex[i]) {
 			log_error("route: interface %s has no ifindex — does it exist in this network namespace?",
@@ -1392,6 +1399,11 @@ fail:
 int route_fd(const struct route_ctx *rc)
 {
 	return mnl_socket_get_fd(rc->ev);
+}
+
+int route_wake_fd(const struct route_ctx *rc)
+{
+	return rc->wake_fd;
 }
 
 /* Replies to resolve requests: errors only (no ACK asked). */
@@ -1513,6 +1525,7 @@ int route_poll(struct route_ctx *rc)
 	}
 	publish(rc);
 	drain_requests(rc);
+	eventfd_read(rc->wake_fd, &(eventfd_t){ 0 });
 	process_resolves(rc);
 	return err;
 }
@@ -1543,6 +1556,8 @@ void route_close(struct route_ctx *rc)
 		mnl_socket_close(rc->dump);
 	if (rc->req)
 		mnl_socket_close(rc->req);
+	if (rc->wake_fd > 0)
+		close(rc->wake_fd);
 	rte_ring_free(rc->resolve);
 	rte_free(rc->qsbr);
 	rte_hash_free(rc->m_route);
@@ -1585,8 +1600,18 @@ void route_quiescent(struct route_ctx *rc, unsigned worker)
 
 void route_resolve(struct route_ctx *rc, const struct rt_resolve *req)
 {
-	if (rte_ring_enqueue_elem(rc->resolve, (void *)(uintptr_t)req, sizeof(*req)))
+	unsigned free_before;
+
+	if (!rte_ring_enqueue_bulk_elem(rc->resolve, (void *)(uintptr_t)req, sizeof(*req), 1,
+					&free_before)) {
 		__atomic_fetch_add(&rc->resolve_dropped, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	/* the first request into an empty ring wakes the control loop now,
+	 * not at its next 100 ms tick: every packet to the unknown neighbour
+	 * is dropped until the kernel has resolved it */
+	if (free_before == rte_ring_get_capacity(rc->resolve))
+		eventfd_write(rc->wake_fd, 1);
 }
 
 const struct rt_table *route_test_copy(const struct route_ctx *rc, unsigned i)

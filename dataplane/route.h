@@ -145,8 +145,10 @@ struct route_ctx;
  */
 struct route_ctx *route_open(const struct shunt_config *cfg, const uint32_t *ifindex,
 			     unsigned nworkers, int socket_id);
-/* The netlink socket: readable when route_poll() has work. */
+/* The netlink socket and an eventfd workers signal when they queue a
+ * resolve request: route_poll() has work when either is readable. */
 int route_fd(const struct route_ctx *rc);
+int route_wake_fd(const struct route_ctx *rc);
 /*
  * Reads pending netlink messages (never blocks), applies them as one batch
  * and publishes; sends the kernel the resolve requests workers queued
