@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # scripts/demo.sh — shunt on the netns lab (configs/lab.conf) with real
-# traffic: ping v4/v6, an iperf3 TCP run and three UDP streams through the
-# gateway, then `shunt stats` and a summary. Everything happens in namespaces
-# shunt-demo-{client,gw,server}, removed on exit. Must run as root.
+# traffic, once in kernel mode and once in hybrid mode: ping v4/v6, an iperf3
+# TCP run, three UDP streams and a short UDP load (bench/measure.sh) through
+# the gateway, then `shunt stats` (both lanes' counters) and a comparison of
+# the two modes: what arrived, which lane carried it, rate, loss and CPU.
+# Everything happens in namespaces shunt-demo-{client,gw,server}, removed on
+# exit. Must run as root.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,21 +24,46 @@ ninja -C build
 
 # shellcheck source=../tests/lib/lab.sh
 . tests/lib/lab.sh
-lab_need ip jq iperf3 ping nsenter ss timeout
+# shellcheck source=../bench/measure.sh
+. bench/measure.sh
+lab_need ip jq iperf3 ping nsenter ss timeout ethtool
+LOAD_PPS=50000 # the UDP load: 64-byte datagrams to 198.18.2.2:7000 (rule udp-fast)
+LOAD_SECS=3
 
 FAILURES=0
 CONF=""
-declare -A CMP # "MODE|what" -> result, for the comparison at the end
+declare -A CMP       # "MODE|what" -> result, for the comparison at the end
+declare -A LOAD_LINE # MODE -> the UDP load's one-line result
 
-cleanup() {
-	shunt_stop >/dev/null 2>&1 || true
-	lab_down "$PREFIX"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
+meas_lab_trap "$PREFIX"
 
 banner() { printf '\n==== %s\n' "$*"; }
+
+# stats_now: `shunt stats --json` of the running shunt ({} when it fails).
+stats_now() {
+	# shellcheck disable=SC2119 # no extra stats arguments
+	shunt_stats_json 2>/dev/null || echo '{}'
+}
+
+# carried_by BEFORE AFTER RULE...: which lane carried the packets of RULEs
+# between two stats snapshots: the XDP steer's verdicts (hybrid), the fast
+# lane's worker tx (hybrid; all fast traffic, and only this stream ran) and
+# the tc kernel lane's ingress count.
+carried_by() {
+	local before="$1" after="$2"
+	shift 2
+	jq -rn --argjson a "$before" --argjson b "$after" '
+		$ARGS.positional as $names |
+		def rules($s; f): [$s.rules[]? | select(.name as $n | $names | index($n)) | f // 0] | add // 0;
+		def grew(f): rules($b; f) - rules($a; f);
+		def tx($s): [$s.fast.workers[]?.tx_packets] | add // 0;
+		(grew(.kernel.ingress.packets)) as $tc |
+		if $b.fast then
+			"fast: steer \(grew(.steer.fast.packets)), worker tx \(tx($b) - tx($a)); " +
+			"kernel: steer \(grew(.steer.kernel.packets)), tc \($tc)" +
+			(grew(.steer.drop.packets) as $d | if $d > 0 then "; steer drop \($d)" else "" end)
+		else "kernel: tc \($tc) (no fast lane)" end' --args "$@" 2>/dev/null || echo "?"
+}
 
 problem() {
 	FAILURES=$((FAILURES + 1))
@@ -61,10 +89,11 @@ iperf_listening() {
 	[[ -n "$(in_ns "$LAB_SERVER" ss -Htln 'sport = :5201' 2>/dev/null)" ]]
 }
 
-# demo_iperf: 5 s TCP client -> server; sets IPERF_RESULT.
+# demo_iperf: 5 s TCP client -> server; sets IPERF_RESULT and CMP.
 demo_iperf() {
-	local json="$LAB_TMPDIR/iperf3.json" srv_pid bps
+	local json="$LAB_TMPDIR/iperf3.json" srv_pid bps before
 	IPERF_RESULT="failed"
+	before="$(stats_now)"
 	in_ns "$LAB_SERVER" timeout 30 iperf3 -s -1 -B 198.18.2.2 >/dev/null 2>&1 &
 	srv_pid=$!
 	if ! wait_for -t 5 iperf_listening; then
@@ -81,25 +110,48 @@ demo_iperf() {
 		IPERF_RESULT="$(awk -v b="$bps" 'BEGIN { printf "%.2f Gbit/s received", b / 1e9 }')"
 		echo "  iperf3: $IPERF_RESULT"
 	fi
+	CMP["$MODE|  lanes (rules iperf, iperf-back)"]="$(carried_by "$before" "$(stats_now)" iperf iperf-back)"
 }
 
 # demo_udp ADDR PORT COUNT EXPECT RULE: COUNT datagrams client -> server;
 # appends a summary line to UDP_SUMMARY.
 demo_udp() {
-	local addr="$1" port="$2" count="$3" expect="$4" rule="$5" sent recv_timeout=5 dest
+	local addr="$1" port="$2" count="$3" expect="$4" rule="$5" sent recv_timeout=5 dest before
 	[[ "$addr" == *:* ]] && dest="[$addr]:$port" || dest="$addr:$port"
 	((expect == 0)) && recv_timeout=2
 	if ! udp_recv_start "$LAB_SERVER" "$addr" "$port" "$count" "$recv_timeout"; then
 		problem "UDP receiver on $dest did not start"
 		return 0
 	fi
+	before="$(stats_now)"
 	sent="$(udp_send "$LAB_CLIENT" "$addr" "$port" "$count" 64 2000)" || problem "UDP send to $dest failed"
 	udp_recv_result || problem "UDP receiver on $dest failed"
 	echo "  $dest: sent ${sent:-?}, received $UDP_RECV_COUNT"
-	CMP["$MODE|UDP $dest"]="${UDP_RECV_COUNT}/${sent:-?}"
+	CMP["$MODE|UDP $dest: received/sent"]="${UDP_RECV_COUNT}/${sent:-?}"
+	CMP["$MODE|  lanes (rule ${rule%%,*})"]="$(carried_by "$before" "$(stats_now)" "${rule%%,*}")"
 	((UDP_RECV_COUNT == expect)) || problem "$dest: expected $expect received, got $UDP_RECV_COUNT"
 	UDP_SUMMARY+="$(printf '  UDP %-22s sent %5s  received %5s  (expected %s; rule %s)' \
 		"$dest" "${sent:-?}" "$UDP_RECV_COUNT" "$expect" "$rule")"$'\n'
+}
+
+# demo_load: LOAD_PPS datagrams/s to 198.18.2.2:7000 for LOAD_SECS with
+# iperf3 (bench/measure.sh, as bench/modes.sh measures it); sets CMP.
+demo_load() {
+	local before line
+	banner "$MODE mode: UDP load, ${LOAD_PPS} datagrams/s of 64 bytes for ${LOAD_SECS} s to 198.18.2.2:7000 (rule udp-fast)"
+	before="$(stats_now)"
+	if ! meas_udp_load 198.18.2.2 7000 "$LOAD_PPS" "$LOAD_SECS"; then
+		problem "UDP load with iperf3 failed"
+		return 0
+	fi
+	line="$(meas_udp_line)"
+	echo "  $MEAS_CMD (in $LAB_CLIENT)"
+	echo "  $line"
+	CMP["$MODE|UDP load: delivered/sent"]="$MEAS_DELIVERED/$MEAS_SENT$(awk -v s="$MEAS_SENT" -v d="$MEAS_DELIVERED" \
+		'BEGIN { printf " (loss %.2f %%)", (s > 0 ? 100 * (s - d) / s : 0) }')"
+	CMP["$MODE|  lanes (rule udp-fast, load)"]="$(carried_by "$before" "$(stats_now)" udp-fast)"
+	CMP["$MODE|  CPU ns/packet: box, lab, shunt"]="$(meas_ns_per "$MEAS_DELIVERED" "$MEAS_BOX_NS"), $(meas_ns_per "$MEAS_DELIVERED" "$MEAS_LAB_NS"), $(meas_ns_per "$MEAS_DELIVERED" "$MEAS_SHUNT_NS")"
+	LOAD_LINE["$MODE"]="$line"
 }
 
 # run_mode MODE: one shunt run in MODE with the whole traffic mix.
@@ -128,15 +180,17 @@ run_mode() {
 	demo_udp 198.18.2.2 7001 100 0 "udp-block, lane drop"
 	demo_udp 2001:db8:2::2 7003 200 200 "v6-udp, lane fast"
 
-	banner "$mode mode: shunt stats"
+	demo_load
+
+	if [[ "$mode" == hybrid ]]; then
+		banner "$mode mode: shunt stats — per rule: XDP steer and tc kernel lane; fast lane (DPDK) workers and ports"
+	else
+		banner "$mode mode: shunt stats — per rule: tc kernel lane (no XDP, no fast lane in kernel mode)"
+	fi
 	# shellcheck disable=SC2119 # no extra stats arguments
 	shunt_stats || problem "shunt stats failed"
 	CMP["$mode|ping v4 / v6"]="$ping4 / $ping6"
 	CMP["$mode|iperf3 TCP 5 s"]="$IPERF_RESULT"
-	CMP["$mode|UDP udp-fast: lane taken (steer)"]="$(shunt_stats_json | jq -r '
-		(.rules[] | select(.name == "udp-fast")) as $r |
-		if $r.steer then "fast \($r.steer.fast.packets), kernel \($r.steer.kernel.packets)"
-		else "kernel (no XDP)" end' 2>/dev/null || echo "?")"
 
 	banner "$mode mode: summary"
 	printf '  %-30s %s\n' "ping 198.18.2.2" "$ping4" "ping -6 2001:db8:2::2" "$ping6" \
@@ -154,17 +208,32 @@ run_mode() {
 lab_up "$PREFIX"
 CONF="$LAB_TMPDIR/lab.conf"
 cp configs/lab.conf "$CONF"
+# With XDP on a veth the peer's GSO packets are cut into segments before
+# XDP: TCP through hybrid mode would be compared with kernel mode's 64 KB
+# GSO forwarding. Off on all lab veths, both modes (as bench/modes.sh).
+meas_offloads_off || problem "could not turn TSO/GSO/GRO off on the lab veths"
 
 run_mode kernel
 run_mode hybrid
 
 banner "comparison: the same traffic in both modes"
-echo "  hybrid mode steers at XDP; the DPDK forwarder is not in this build yet,"
-echo "  so flows whose rule says fast fail open to the kernel lane (fast_no_socket)."
-printf '  %-40s %-28s %s\n' "" "kernel mode" "hybrid mode"
-for what in "ping v4 / v6" "iperf3 TCP 5 s" "UDP 198.18.2.2:7000" "UDP 198.18.2.2:7001" \
-	"UDP [2001:db8:2::2]:7003" "UDP udp-fast: lane taken (steer)"; do
-	printf '  %-40s %-28s %s\n' "$what" "${CMP["kernel|$what"]:-?}" "${CMP["hybrid|$what"]:-?}"
+echo "  kernel mode: the kernel forwards everything, tc counts (kernel lane)."
+echo "  hybrid mode: XDP steers fast-rule flows to AF_XDP sockets (copy mode on veth),"
+echo "  shunt's DPDK worker routes and sends them (fast lane); the rest stays on the kernel."
+echo "  TSO/GSO/GRO are off on the lab veths in both modes. CPU: box = all CPUs (others'"
+echo "  work on this machine too), lab = iperf3 client+server, shunt, ksoftirqd (bench/measure.sh)."
+printf '  %-40s %-44s %s\n' "" "kernel mode" "hybrid mode"
+for what in "ping v4 / v6" "iperf3 TCP 5 s" "  lanes (rules iperf, iperf-back)" \
+	"UDP 198.18.2.2:7000: received/sent" "  lanes (rule udp-fast)" \
+	"UDP 198.18.2.2:7001: received/sent" "  lanes (rule udp-block)" \
+	"UDP [2001:db8:2::2]:7003: received/sent" "  lanes (rule v6-udp)" \
+	"UDP load: delivered/sent" "  lanes (rule udp-fast, load)" "  CPU ns/packet: box, lab, shunt"; do
+	printf '  %-40s %-44s %s\n' "$what" "${CMP["kernel|$what"]:-?}" "${CMP["hybrid|$what"]:-?}"
+done
+echo
+echo "  UDP load, ${LOAD_PPS}/s for ${LOAD_SECS} s, per mode:"
+for mode in kernel hybrid; do
+	printf '  %-7s %s\n' "$mode" "${LOAD_LINE[$mode]:-failed}"
 done
 
 echo
