@@ -8,7 +8,8 @@
 # second; an unknown neighbour is resolved through the kernel; a stopped
 # (SIGSTOP) or killed (kill -9) shunt fails open to the kernel lane and the
 # next run starts cleanly; two workers on two queues run on the cores the
-# config names.
+# config names; DPDK telemetry (dpdk-telemetry.py) answers /shunt/...; a fast
+# lane that cannot start leaves nothing attached.
 #
 # Needs root (exit 77 otherwise) and ip, tc, jq, iperf3, ping, nsenter,
 # bpftool, taskset, and two CPUs (the lab config puts workers on core 1).
@@ -557,6 +558,52 @@ step_k() {
 	k_stream "k(queue 1)" 1 7006 300 2 1 1
 }
 
+step_m() {
+	echo "# m. DPDK telemetry: dpdk-telemetry.py reads /shunt/lcores, /shunt/ports, /shunt/routes"
+	local out lcores ports routes
+	if ! command -v dpdk-telemetry.py >/dev/null 2>&1; then
+		fail "m: no dpdk-telemetry.py (package dpdk, scripts/deps.sh installs it)"
+		return 1
+	fi
+	# the telemetry socket is in /var/run/dpdk/shunt-PID, shared across
+	# network namespaces; one JSON object per command
+	out="$(printf '/shunt/lcores\n/shunt/ports\n/shunt/routes\n' |
+		timeout 10 dpdk-telemetry.py -f "shunt-$SHUNT_PID" 2>&1)"
+	lcores="$(grep -F '"/shunt/lcores"' <<<"$out")"
+	ports="$(grep -F '"/shunt/ports"' <<<"$out")"
+	routes="$(grep -F '"/shunt/routes"' <<<"$out")"
+	stats_snapshot
+	check_eq "m: /shunt/lcores: the workers and their cores (lcore:cpu)" \
+		"$(jq -r '[.fast.workers[] | "lcore\(.lcore):\(.core)"] | join(" ")' <<<"$STATS_JSON")" \
+		"$(jq -r '."/shunt/lcores" | to_entries | map("\(.key):\(.value.cpu)") | join(" ")' <<<"$lcores" 2>&1)"
+	check_eq "m: /shunt/lcores rx_packets == shunt stats (no traffic meanwhile)" \
+		"$(jnum "$STATS_JSON" "$(fast_sum rx_packets)")" \
+		"$(jq -r '[."/shunt/lcores"[].rx_packets] | add' <<<"$lcores" 2>&1)"
+	check_eq "m: /shunt/ports: one per (interface, queue), copy mode" \
+		"gw-lan/0:copy gw-lan/1:copy gw-wan/0:copy gw-wan/1:copy" \
+		"$(jq -r '[."/shunt/ports"[] | "\(.interface)/\(.queue):\(.af_xdp)"] | sort | join(" ")' <<<"$ports" 2>&1)"
+	check_eq "m: /shunt/ports opackets == shunt stats" \
+		"$(jnum "$STATS_JSON" '[.fast.ports[].opackets] | add')" \
+		"$(jq -r '[."/shunt/ports"[].opackets] | add' <<<"$ports" 2>&1)"
+	check_gt "m: /shunt/routes: IPv4 routes (the lab's two connected ones at least)" 1 \
+		"$(jq -r '."/shunt/routes".routes4' <<<"$routes" 2>&1)"
+}
+
+step_n() {
+	echo "# n. a fast lane that cannot start (memory_mb too small) leaves nothing attached"
+	local conf="$TEST_TMP/small.conf" out rc=0 dev
+	write_config "$conf" 's/memory_mb = 512;/memory_mb = 128;/'
+	out="$(timeout 60 ip netns exec "$LAB_GW" "$SHUNT_BIN" run -c "$conf" --mode hybrid 2>&1)" || rc=$?
+	check_eq "n: shunt run exit status" 1 "$rc"
+	check_match "n: validate-time warning names memory_mb" 'memory_mb = 128 is less than the fast lane needs' "$out"
+	check_match "n: the error says what to raise" 'raise dataplane.memory_mb' "$out"
+	check_match "n: and that nothing is left" 'not started; nothing is left attached' "$out"
+	for dev in gw-lan gw-wan; do
+		check_empty "n: no XDP program on $dev" "$(ip -n "$LAB_GW" link show dev "$dev" | grep -E 'prog/xdp')"
+		check_empty "n: no tc filter on $dev ingress" "$(tc_filters "$dev" ingress)"
+	done
+}
+
 step_l() {
 	echo "# l. SIGTERM: exit status 0, nothing left on gw-lan and gw-wan"
 	local rc=0 dev
@@ -596,7 +643,9 @@ main() {
 		step_i
 		step_j
 		step_k
+		step_m
 		step_l
+		step_n
 	fi
 	shunt_stop >/dev/null 2>&1
 	echo "$PASSED passed, $FAILED failed"
