@@ -48,6 +48,21 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } heartbeat SEC(".maps");
 
+/* The last clock reading of this CPU and how many more packets may use it
+ * (steer.bpf.c, now_for()). Per program copy, not pinned. */
+struct clock_cache {
+	__u64 now;
+	__u32 left;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct clock_cache);
+} clock_cache SEC(".maps");
+
 /* Counters: per rule slot and the lane really taken; per reason. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

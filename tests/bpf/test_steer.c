@@ -494,6 +494,24 @@ static int set_flow_gate(const struct steer_h *h, __u32 on)
 
 /* Empties what a fixture may have set: flows (and its gate), xsks_map and
  * every heartbeat (local addresses go with a fill_rules). */
+/* Zeroes entry key of a per-CPU array on every CPU. */
+static int clear_percpu_entry(int fd, __u32 key)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	void *zero;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	zero = calloc((size_t)ncpu, 64);
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &key, zero, BPF_ANY))
+		err = -errno;
+	free(zero);
+	return err;
+}
+
 static int steer_reset(const struct steer_h *h)
 {
 	static const uint64_t zero[SHUNT_MAX_IFACES * SHUNT_MAX_QUEUES];
@@ -511,6 +529,10 @@ static int steer_reset(const struct steer_h *h)
 			err = -errno;
 	if (!err && bpf_map_update_batch(h->hb, keys, zero, &n, &bo))
 		err = -errno;
+	/* the clock reading the previous fixture left would make this one's
+	 * heartbeat look younger than it is (steer.bpf.c, now_for()) */
+	if (!err)
+		err = clear_percpu_entry(bpf_map__fd(h->skel->maps.clock_cache), 0);
 	return err;
 }
 
@@ -1347,6 +1369,73 @@ static void run_fixtures(const char *name, const char *rules, const struct fixtu
 	free(img);
 }
 
+/*
+ * The clock reading steer reuses (now_for()) must never make a hung
+ * worker's heartbeat look fresh: a reading older than the beat is re-read,
+ * a reading newer than it is used as is and only underestimates the age.
+ */
+static void test_clock_reuse(void)
+{
+	struct shunt_config *cfg = calloc(1, sizeof(*cfg));
+	struct pkt_spec spec = { .proto = IPPROTO_UDP, .sport = 40000, .dport = 7000 };
+	struct fixture f = { .queue = XSK_Q, .sock = true, .hb = HB_FRESH };
+	uint8_t buf[PKT_MAX_FRAME];
+	cpu_set_t one, all;
+	struct steer_h steer;
+	struct diags dg;
+	struct s_out o;
+	size_t len;
+	int err;
+
+	CU_ASSERT_FATAL(cfg != NULL);
+	/* the reading is per CPU: every run on the same one */
+	CPU_ZERO(&one);
+	CPU_SET((int)sched_getcpu(), &one);
+	CU_ASSERT_FATAL(sched_getaffinity(0, sizeof(all), &all) == 0);
+	CU_ASSERT_FATAL(sched_setaffinity(0, sizeof(one), &one) == 0);
+	diags_init(&dg, "steer_rules");
+	CU_ASSERT_FATAL(config_load_string(steer_rules, "steer_rules", cfg, &dg) == 0);
+	diags_free(&dg);
+	CU_ASSERT_FATAL(steer_open(&steer) == 0);
+	CU_ASSERT_FATAL(fill_rules(steer.skel->obj, cfg, rr_ifindex) == 0);
+	pkt_set_addrs(&spec, "198.18.1.2", "198.18.2.2");
+	len = pkt_build(&spec, buf, sizeof(buf));
+	CU_ASSERT_FATAL(len > 0);
+	CU_ASSERT_FATAL(steer_reset(&steer) == 0);
+	err = fixture_setup(&steer, &f, &spec);
+	if (err == 1) {
+		fprintf(stderr, "\nclock reuse: needs an AF_XDP socket: %s\n", xsk.why);
+		CU_FAIL("no AF_XDP socket");
+		goto out;
+	}
+	CU_ASSERT_FATAL(err == 0);
+
+	/* 1. a fresh beat: redirected; this CPU now holds a clock reading */
+	CU_ASSERT_FATAL(run_steer(&steer, buf, len, LAN, XSK_Q, &o) == 0);
+	CU_ASSERT_EQUAL(o.retval, XDP_REDIRECT);
+	/* 2. the worker beats once more, then hangs for longer than the limit:
+	 * the held reading is older than that beat, so steer must read the
+	 * clock again and see the beat is stale */
+	CU_ASSERT_FATAL(set_heartbeat(&steer, SLOT, XSK_Q, now_ns()) == 0);
+	usleep((useconds_t)(HB_NS * 3 / 2 / 1000));
+	CU_ASSERT_FATAL(run_steer(&steer, buf, len, LAN, XSK_Q, &o) == 0);
+	CU_ASSERT_EQUAL(o.retval, XDP_PASS);
+	CU_ASSERT_EQUAL(o.reason, SHUNT_REASON_FAST_STALE);
+	/* 3. a beat long before the held reading: stale at once */
+	CU_ASSERT_FATAL(set_heartbeat(&steer, SLOT, XSK_Q, now_ns() - 2 * HB_NS) == 0);
+	CU_ASSERT_FATAL(run_steer(&steer, buf, len, LAN, XSK_Q, &o) == 0);
+	CU_ASSERT_EQUAL(o.reason, SHUNT_REASON_FAST_STALE);
+	/* 4. the worker is back: fresh again on the next packet */
+	CU_ASSERT_FATAL(set_heartbeat(&steer, SLOT, XSK_Q, now_ns()) == 0);
+	CU_ASSERT_FATAL(run_steer(&steer, buf, len, LAN, XSK_Q, &o) == 0);
+	CU_ASSERT_EQUAL(o.retval, XDP_REDIRECT);
+out:
+	steer_close(&steer);
+	config_free(cfg);
+	free(cfg);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
 static void test_fixtures(void)
 {
 	run_fixtures("steer_rules", steer_rules, fixtures, ARRAY_SIZE(fixtures), false);
@@ -1572,6 +1661,7 @@ int main(void)
 		return 1;
 	CU_pSuite s = CU_add_suite("steer_bpf", NULL, NULL);
 	CU_add_test(s, "fixtures", test_fixtures);
+	CU_add_test(s, "the reused clock reading never hides a hung worker", test_clock_reuse);
 	CU_add_test(s, "prefix table edges (steer, tc lane, image, reference)", test_prefix_fixtures);
 	CU_add_test(s, "random rule sets: steer == lane == image == reference", test_random_agreement);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
