@@ -116,6 +116,18 @@ const char *mode_name(enum shunt_mode mode)
 	return mode == SHUNT_MODE_HYBRID ? "hybrid" : "kernel";
 }
 
+const char *fast_reason_name(unsigned reason)
+{
+	static const char *const names[SHUNT_FAST_REASON_MAX] = {
+		[SHUNT_FAST_OK] = "ok",
+#define FAST_REASON_NAME(e, n, d) [SHUNT_FAST_##e] = n,
+		SHUNT_FAST_REASONS(FAST_REASON_NAME)
+#undef FAST_REASON_NAME
+	};
+
+	return reason < SHUNT_FAST_REASON_MAX ? names[reason] : "?";
+}
+
 static int line_of(const config_setting_t *s)
 {
 	return s ? (int)config_setting_source_line(s) : 0;

@@ -152,5 +152,7 @@ int proto_from_name(const char *s);
 
 const char *lane_name(enum shunt_lane lane);
 const char *mode_name(enum shunt_mode mode);
+/* SHUNT_FAST_* (why the fast lane did not send a packet) as in stats. */
+const char *fast_reason_name(unsigned reason);
 
 #endif /* SHUNT_CONFIG_H */

@@ -25,13 +25,6 @@ static const char *const reason_names[SHUNT_REASON_MAX] = {
 #undef SHUNT_REASON_NAME
 };
 
-static const char *const fast_reason_names[SHUNT_FAST_REASON_MAX] = {
-	[SHUNT_FAST_OK] = "ok",
-#define FAST_REASON_NAME(e, n, d) [SHUNT_FAST_##e] = n,
-	SHUNT_FAST_REASONS(FAST_REASON_NAME)
-#undef FAST_REASON_NAME
-};
-
 struct snapshot {
 	struct shunt_meta meta;
 	struct shunt_rule rule[SHUNT_MAX_RULES];
@@ -198,7 +191,7 @@ static void print_json_fast(const struct snapshot *s)
 			printf("%s%u", i ? "," : "", x->rx_port[i]);
 		printf("],\"drops\":{");
 		for (unsigned k = 1; k < SHUNT_FAST_REASON_MAX; k++)
-			printf("%s\"%s\":%llu", k > 1 ? "," : "", fast_reason_names[k],
+			printf("%s\"%s\":%llu", k > 1 ? "," : "", fast_reason_name(k),
 			       (unsigned long long)x->drops[k]);
 		printf("}}");
 	}
@@ -262,7 +255,7 @@ static void print_table_fast(const struct snapshot *s, const struct snapshot *pr
 		printf(" %10s%u", "lcore", s->worker[w].lcore);
 	printf("\n");
 	for (unsigned k = 1; k < SHUNT_FAST_REASON_MAX; k++) {
-		printf("%-20s", fast_reason_names[k]);
+		printf("%-20s", fast_reason_name(k));
 		for (unsigned w = 0; w < s->nworkers; w++)
 			printf(" %11llu", (unsigned long long)s->worker[w].drops[k]);
 		printf("\n");

@@ -41,13 +41,6 @@
 
 #define MAX_PORTS (SHUNT_MAX_IFACES * SHUNT_MAX_QUEUES)
 
-static const char *const fast_reason_names[SHUNT_FAST_REASON_MAX] = {
-	[SHUNT_FAST_OK] = "ok",
-#define FAST_REASON_NAME(e, n, d) [SHUNT_FAST_##e] = n,
-	SHUNT_FAST_REASONS(FAST_REASON_NAME)
-#undef FAST_REASON_NAME
-};
-
 struct fastlane {
 	const struct shunt_config *cfg;
 	struct afxdp_port port[MAX_PORTS];
@@ -113,7 +106,7 @@ static int tel_lcores(const char *cmd, const char *params, struct rte_tel_data *
 		for (unsigned k = 1; k < SHUNT_FAST_REASON_MAX; k++) {
 			char key[48];
 
-			snprintf(key, sizeof(key), "drop_%s", fast_reason_names[k]);
+			snprintf(key, sizeof(key), "drop_%s", fast_reason_name(k));
 			rte_tel_data_add_dict_u64(c, key, s->drops[k]);
 		}
 		snprintf(name, sizeof(name), "lcore%u", s->lcore);
