@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ struct fastlane {
 	unsigned nworkers;
 	unsigned cpu[SHUNT_MAX_WORKERS];
 	struct worker *worker; /* rte_zmalloc'd, cache aligned */
+	bool worker_gone[SHUNT_MAX_WORKERS]; /* said so once */
 	struct route_ctx *rc;
 	struct rte_mempool *pool;
 	struct shunt_fast_lcore *lcores; /* mmapped fast_lcores */
@@ -63,8 +65,20 @@ struct fastlane {
 	char runtime_dir[256];
 };
 
-/* The telemetry thread reads through this; set while the fast lane runs. */
-static struct fastlane *volatile tel_fl;
+/*
+ * What the telemetry commands read, set while the fast lane runs. They run
+ * in DPDK's telemetry threads and DPDK 22.11 cannot unregister them: the
+ * lock keeps a command from using the fast lane while it is torn down.
+ */
+static struct fastlane *tel_fl;
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void tel_publish(struct fastlane *fl)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_fl = fl;
+	pthread_mutex_unlock(&tel_lock);
+}
 
 static uint64_t ms_now(void)
 {
@@ -76,12 +90,9 @@ static uint64_t ms_now(void)
 
 /* ---- telemetry: /shunt/lcores, /shunt/ports, /shunt/routes ---- */
 
-static int tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_lcores_locked(struct fastlane *fl, struct rte_tel_data *d)
 {
-	struct fastlane *fl = tel_fl;
 
-	(void)cmd;
-	(void)params;
 	rte_tel_data_start_dict(d);
 	if (!fl)
 		return 0;
@@ -116,12 +127,9 @@ static int tel_lcores(const char *cmd, const char *params, struct rte_tel_data *
 	return 0;
 }
 
-static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_ports_locked(struct fastlane *fl, struct rte_tel_data *d)
 {
-	struct fastlane *fl = tel_fl;
 
-	(void)cmd;
-	(void)params;
 	rte_tel_data_start_dict(d);
 	if (!fl)
 		return 0;
@@ -165,13 +173,10 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
-static int tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_routes_locked(struct fastlane *fl, struct rte_tel_data *d)
 {
-	struct fastlane *fl = tel_fl;
 	struct route_stats rs;
 
-	(void)cmd;
-	(void)params;
 	rte_tel_data_start_dict(d);
 	if (!fl)
 		return 0;
@@ -186,8 +191,26 @@ static int tel_routes(const char *cmd, const char *params, struct rte_tel_data *
 	rte_tel_data_add_dict_u64(d, "resolve_dropped", rs.resolve_dropped);
 	rte_tel_data_add_dict_u64(d, "overflow", rs.overflow);
 	rte_tel_data_add_dict_u64(d, "resyncs", rs.resyncs);
+	rte_tel_data_add_dict_u64(d, "stalls", rs.stalls);
+	rte_tel_data_add_dict_u64(d, "neighbour_refreshes", rs.refreshes);
 	return 0;
 }
+
+#define TEL_CMD(name)                                                                  \
+	static int name(const char *cmd, const char *params, struct rte_tel_data *d)   \
+	{                                                                              \
+		int ret;                                                               \
+                                                                                       \
+		(void)cmd;                                                             \
+		(void)params;                                                          \
+		pthread_mutex_lock(&tel_lock);                                         \
+		ret = name##_locked(tel_fl, d);                                        \
+		pthread_mutex_unlock(&tel_lock);                                       \
+		return ret;                                                            \
+	}
+TEL_CMD(tel_lcores)
+TEL_CMD(tel_ports)
+TEL_CMD(tel_routes)
 
 static void telemetry_register(void)
 {
@@ -451,6 +474,12 @@ struct fastlane *fastlane_start(const struct shunt_config *cfg, const uint32_t *
 	fl->ports_fd = maps->ports_fd;
 	n = afxdp_ports(cfg, fl->port, MAX_PORTS);
 	nw = eal_worker_cores(cfg, fl->cpu, SHUNT_MAX_WORKERS);
+	if (n == -E2BIG || nw == -E2BIG) {
+		log_error("the config names more fast-lane queues or worker cores than shunt supports (%d ports, %d workers)",
+			  MAX_PORTS, SHUNT_MAX_WORKERS);
+		free(fl);
+		return NULL;
+	}
 	if (n <= 0 || nw <= 0) {
 		log_error("the config names no fast-lane queues: add queues to the interfaces");
 		free(fl);
@@ -508,7 +537,7 @@ struct fastlane *fastlane_start(const struct shunt_config *cfg, const uint32_t *
 		log_error("out of DPDK memory for the workers: raise dataplane.memory_mb");
 		goto fail_route;
 	}
-	tel_fl = fl;
+	tel_publish(fl);
 	telemetry_register();
 	publish_ports(fl);
 	for (unsigned w = 0; w < fl->nworkers; w++) {
@@ -529,7 +558,7 @@ struct fastlane *fastlane_start(const struct shunt_config *cfg, const uint32_t *
 	return fl;
 
 fail_route:
-	tel_fl = NULL;
+	tel_publish(NULL);
 	route_close(fl->rc);
 	rte_free(fl->worker);
 fail_ports:
@@ -568,10 +597,12 @@ int fastlane_poll(struct fastlane *fl, int timeout_ms)
 		fl->next_port_stats = ms_now() + PORT_STATS_MS;
 	}
 	for (unsigned w = 0; w < fl->nworkers; w++)
-		if (rte_eal_get_lcore_state(fl->worker[w].lcore) != RUNNING && !fl->quit) {
+		if (!fl->worker_gone[w] && !fl->quit &&
+		    rte_eal_get_lcore_state(fl->worker[w].lcore) != RUNNING) {
+			fl->worker_gone[w] = true;
 			log_error("the fast-lane worker on core %u stopped: its queues fail open to the kernel lane",
 				  fl->cpu[w]);
-			return -ECHILD;
+			err = -ECHILD;
 		}
 	return err;
 }
@@ -582,7 +613,7 @@ void fastlane_stop(struct fastlane *fl)
 		return;
 	fl->quit = true;
 	rte_eal_mp_wait_lcore();
-	tel_fl = NULL;
+	tel_publish(NULL);
 	publish_ports(fl);
 	/* closing a port detaches the XDP program from its interface (the
 	 * PMD's doing): from here on everything takes the kernel lane */

@@ -78,6 +78,8 @@
 #define RT_RECENT 256           /* resolve de-duplication slots (power of 2) */
 #define RT_DRAIN_MAX 65536      /* reads when discarding events before a resync */
 #define RT_EV_BATCH 16384       /* event reads per route_poll() */
+#define RT_REFRESH_MS 5000      /* STALE neighbours re-confirmed this often */
+#define RT_REFRESH_MAX 1024     /* ... at most this many per round */
 
 static unsigned instance; /* names of DPDK objects are per process */
 
@@ -137,6 +139,7 @@ struct neigh_rec {
 	uint64_t mac; /* rt_mac_pack() */
 	uint32_t gen;
 	uint8_t used;
+	uint8_t stale; /* NUD_STALE: usable, but the kernel has not confirmed it */
 };
 
 /* Next-hop identity; for other types than RT_NH_GATEWAY gw is 0, and for
@@ -224,7 +227,8 @@ struct route_ctx {
 	} recent[RT_RECENT];
 
 	uint32_t routes4, routes6, nneigh, nnh;
-	uint64_t updates, publishes, resolve_sent, overflow, resyncs, stalls;
+	uint64_t updates, publishes, resolve_sent, overflow, resyncs, stalls, refreshes;
+	uint64_t next_refresh; /* TSC of the next refresh_stale() round */
 	unsigned warned;
 	int last_req_err;
 };
@@ -826,7 +830,7 @@ static void neigh_del(struct route_ctx *rc, const struct rt_neigh_key *k)
 	nh_neigh_changed(rc, k, 0);
 }
 
-static void neigh_set(struct route_ctx *rc, const struct rt_neigh_key *k, uint64_t mac)
+static void neigh_set(struct route_ctx *rc, const struct rt_neigh_key *k, uint64_t mac, bool stale)
 {
 	int32_t pos = rte_hash_lookup(rc->m_neigh, k);
 	struct neigh_rec *n;
@@ -850,6 +854,7 @@ static void neigh_set(struct route_ctx *rc, const struct rt_neigh_key *k, uint64
 	}
 	n = &rc->neighs[pos];
 	n->gen = rc->gen;
+	n->stale = stale;
 	if (n->mac == mac)
 		return; /* REACHABLE <-> STALE and the like: nothing to publish */
 	n->mac = mac;
@@ -887,7 +892,8 @@ static void on_neigh(struct route_ctx *rc, const struct nlmsghdr *nlh)
 	    (ndm->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
 			       NUD_NOARP)) &&
 	    attr_is(tb[NDA_LLADDR], 6))
-		neigh_set(rc, &k, rt_mac_pack(mnl_attr_get_payload(tb[NDA_LLADDR])));
+		neigh_set(rc, &k, rt_mac_pack(mnl_attr_get_payload(tb[NDA_LLADDR])),
+			  ndm->ndm_state & NUD_STALE);
 	else
 		neigh_del(rc, &k);
 }
@@ -1490,6 +1496,37 @@ static void process_resolves(struct route_ctx *rc)
 	} while (n == RTE_DIM(req) && total < RT_RESOLVE_RING);
 }
 
+/*
+ * The fast lane's traffic never passes the kernel's neighbour code, so the
+ * kernel would let an entry the fast lane uses sit in STALE for good (its
+ * GC keeps them below gc_thresh1) and never notice that the address moved
+ * to another MAC. Every RT_REFRESH_MS, each STALE neighbour gets NTF_USE,
+ * as a packet on the kernel lane would: STALE -> DELAY -> one unicast probe
+ * -> REACHABLE (or FAILED, and the entry goes).
+ */
+static void refresh_stale(struct route_ctx *rc)
+{
+	uint64_t now = rte_get_tsc_cycles();
+	unsigned sent = 0;
+
+	if (now < rc->next_refresh)
+		return;
+	rc->next_refresh = now + ms_to_tsc(RT_REFRESH_MS);
+	for (uint32_t i = 0; i < rc->nneigh_cap && sent < RT_REFRESH_MAX; i++) {
+		const struct neigh_rec *n = &rc->neighs[i];
+		struct rt_resolve r;
+
+		if (!n->used || !n->stale)
+			continue;
+		r.ifslot = n->key.ifslot;
+		r.family = n->key.family;
+		memcpy(r.addr, n->key.addr, sizeof(r.addr));
+		send_resolve(rc, &r);
+		sent++;
+	}
+	rc->refreshes += sent;
+}
+
 int route_poll(struct route_ctx *rc)
 {
 	int err = 0;
@@ -1527,6 +1564,7 @@ int route_poll(struct route_ctx *rc)
 	drain_requests(rc);
 	eventfd_read(rc->wake_fd, &(eventfd_t){ 0 });
 	process_resolves(rc);
+	refresh_stale(rc);
 	return err;
 }
 
@@ -1544,6 +1582,7 @@ void route_get_stats(const struct route_ctx *rc, struct route_stats *st)
 	st->overflow = rc->overflow;
 	st->resyncs = rc->resyncs;
 	st->stalls = rc->stalls;
+	st->refreshes = rc->refreshes;
 }
 
 void route_close(struct route_ctx *rc)
@@ -1600,17 +1639,18 @@ void route_quiescent(struct route_ctx *rc, unsigned worker)
 
 void route_resolve(struct route_ctx *rc, const struct rt_resolve *req)
 {
-	unsigned free_before;
+	unsigned free_after;
 
 	if (!rte_ring_enqueue_bulk_elem(rc->resolve, (void *)(uintptr_t)req, sizeof(*req), 1,
-					&free_before)) {
+					&free_after)) {
 		__atomic_fetch_add(&rc->resolve_dropped, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	/* the first request into an empty ring wakes the control loop now,
 	 * not at its next 100 ms tick: every packet to the unknown neighbour
-	 * is dropped until the kernel has resolved it */
-	if (free_before == rte_ring_get_capacity(rc->resolve))
+	 * is dropped until the kernel has resolved it. (free_space is what
+	 * is left after this enqueue.) */
+	if (free_after == rte_ring_get_capacity(rc->resolve) - 1)
 		eventfd_write(rc->wake_fd, 1);
 }
 

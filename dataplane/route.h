@@ -122,6 +122,7 @@ struct route_stats {
 	uint64_t updates;          /* netlink messages applied */
 	uint64_t publishes;        /* left-right swaps */
 	uint64_t resolve_sent;     /* NTF_USE requests sent to the kernel */
+	uint64_t refreshes;        /* of those, STALE neighbours re-confirmed */
 	uint64_t resolve_dropped;  /* resolve ring full */
 	uint64_t overflow;         /* routes/neighbours/next hops that did not fit */
 	uint64_t resyncs;          /* full re-dumps: a lost netlink message, an

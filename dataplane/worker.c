@@ -263,6 +263,13 @@ int worker_main(void *arg)
 		prev = now;
 	}
 	tx_flush_all(w);
+	/* no beat (0): steer fails our queues open now, not heartbeat_ms
+	 * later, while the ports are still open with nobody polling them */
+	for (unsigned i = 0; i < nrx; i++) {
+		uint64_t zero = 0;
+
+		bpf_map_update_elem(w->hb_fd, &w->rx[i].hb_key, &zero, BPF_ANY);
+	}
 	route_worker_offline(w->rc, w->id);
 	w->st->running = 0;
 	return 0;

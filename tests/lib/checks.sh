@@ -36,6 +36,14 @@ check_ge() { # DESC MIN ACTUAL
 	fi
 }
 
+check_le() { # DESC MAX ACTUAL
+	if is_int "$3" && (($3 <= $2)); then
+		pass "$1 <= $2 (got $3)"
+	else
+		fail "$1: expected <= $2, got ${3:-<nothing>}"
+	fi
+}
+
 check_gt() { # DESC MIN ACTUAL
 	if is_int "$3" && (($3 > $2)); then
 		pass "$1 > $2 (got $3)"
