@@ -39,3 +39,20 @@ int nic_channels_get(const char *ifname, struct nic_channels *ch)
 	ch->max_tx = ec.max_tx;
 	return 0;
 }
+
+int nic_mtu(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd, mtu;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return -ENAMETOOLONG;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	mtu = ioctl(fd, SIOCGIFMTU, &ifr) < 0 ? -errno : ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}

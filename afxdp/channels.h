@@ -17,6 +17,9 @@ struct nic_channels {
 /* 0, or -errno (-EOPNOTSUPP when the driver has no get_channels). */
 int nic_channels_get(const char *ifname, struct nic_channels *ch);
 
+/* The interface's MTU, or -errno. */
+int nic_mtu(const char *ifname);
+
 static inline unsigned nic_rx_queues(const struct nic_channels *ch)
 {
 	return ch->combined + ch->rx;

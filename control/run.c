@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "channels.h"
 #include "cmd.h"
 #include "fastlane.h"
 #include "lane.h"
@@ -289,11 +290,31 @@ static int xdp_mode_check(const struct shunt_config *cfg, unsigned i, int ifinde
 	return 0;
 }
 
+/* The longest frame the fast lane can send out of any of its interfaces:
+ * the smallest MTU plus the Ethernet header (0: unknown, no limit). */
+static uint32_t fast_max_len(const struct shunt_config *cfg)
+{
+	int min = 0;
+
+	for (unsigned i = 0; i < cfg->niface; i++) {
+		int mtu = nic_mtu(cfg->iface[i].ifname);
+
+		if (mtu > 0 && (!min || mtu < min))
+			min = mtu;
+	}
+	return min ? (uint32_t)min + 14 : 0;
+}
+
 /* Hybrid mode: a steer copy per interface, attached after the kernel lane
  * so that whatever it passes is already accounted. */
 static int start_steer(const struct shunt_config *cfg, struct run_state *st)
 {
+	uint32_t max_len = fast_max_len(cfg);
 	int err = 0, n;
+
+	if (max_len)
+		log_info("frames over %u bytes (the smallest MTU of the interfaces, plus Ethernet) stay on the kernel lane",
+			 max_len);
 
 	for (unsigned i = 0; !err && i < cfg->niface && !stop_signal; i++) {
 		struct shunt_meta_iface *mi = &st->meta.iface[i];
@@ -303,6 +324,7 @@ static int start_steer(const struct shunt_config *cfg, struct run_state *st)
 		st->steer[i] = steer_load(cfg->bpffs, i, (uint64_t)cfg->dp.heartbeat_ms * 1000000u);
 		if (!st->steer[i])
 			return -EINVAL;
+		steer_set_fast_max_len(st->steer[i], max_len);
 		if (i == 0) {
 			n = steer_fill_local_addrs(steer_object(st->steer[i]));
 			if (n < 0)

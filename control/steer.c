@@ -44,6 +44,12 @@ void steer_destroy(struct steer_bpf *skel)
 	steer_bpf__destroy(skel);
 }
 
+void steer_set_fast_max_len(struct steer_bpf *skel, uint32_t max_len)
+{
+	/* .bss is mmapped: the program sees the store at once */
+	__atomic_store_n(&skel->bss->fast_max_len, max_len, __ATOMIC_RELAXED);
+}
+
 int steer_prog_fd(const struct steer_bpf *skel)
 {
 	return bpf_program__fd(skel->progs.xsk_def_prog);

@@ -16,6 +16,8 @@ struct steer_bpf;
  * pinned under bpffs (NULL: not pinned, for preflight and tests). */
 struct steer_bpf *steer_load(const char *bpffs, uint32_t slot, uint64_t heartbeat_ns);
 void steer_destroy(struct steer_bpf *skel);
+/* Frames longer than max_len (0: any) stay on the kernel lane. */
+void steer_set_fast_max_len(struct steer_bpf *skel, uint32_t max_len);
 int steer_prog_fd(const struct steer_bpf *skel);
 struct bpf_object *steer_object(const struct steer_bpf *skel);
 

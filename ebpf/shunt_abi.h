@@ -91,7 +91,9 @@ enum shunt_mode {
 	X(FAST_STALE, "fast_stale",                                           \
 	  "fast lane, but the queue's worker heartbeat is late: failed open")  \
 	X(FAST_VLAN, "fast_vlan",                                             \
-	  "fast lane, but VLAN-tagged (the forwarder routes untagged frames)")
+	  "fast lane, but VLAN-tagged (the forwarder routes untagged frames)") \
+	X(FAST_TOO_BIG, "fast_too_big",                                       \
+	  "fast lane, but longer than a fast-lane interface's MTU: the kernel fragments or sends ICMP")
 
 enum shunt_reason {
 	SHUNT_REASON_OK = 0,

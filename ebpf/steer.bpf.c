@@ -33,6 +33,12 @@
 /* Set by the control plane before load, per interface. */
 const volatile __u32 iface_slot = 0;          /* this interface's heartbeat row */
 const volatile __u64 heartbeat_ns = 200000000; /* older than this: fail open */
+/* Longest frame the fast lane takes (the smallest MTU of its interfaces
+ * plus the Ethernet header; 0: no limit), written by the control plane:
+ * longer ones stay on the kernel lane, which fragments them or answers
+ * with ICMP "fragmentation needed"/"packet too big" as path MTU discovery
+ * expects, where the forwarder could only drop them. */
+__u32 fast_max_len = 0;
 
 /* libxdp's default-program protocol, version 1 (see above). */
 #define XDP_METADATA_SECTION "xdp_metadata"
@@ -207,6 +213,8 @@ int xsk_def_prog(struct xdp_md *ctx)
 		 * VLAN interface the kernel routes for */
 		if (p.flags & PKT_F_VLAN)
 			why = SHUNT_REASON_FAST_VLAN;
+		else if (fast_max_len && len > fast_max_len)
+			why = SHUNT_REASON_FAST_TOO_BIG;
 		else
 			why = queue < SHUNT_MAX_QUEUES ? fast_ready(queue) :
 							 SHUNT_REASON_FAST_NO_SOCKET;

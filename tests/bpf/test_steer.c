@@ -1429,6 +1429,17 @@ static void test_clock_reuse(void)
 	CU_ASSERT_FATAL(set_heartbeat(&steer, SLOT, XSK_Q, now_ns()) == 0);
 	CU_ASSERT_FATAL(run_steer(&steer, buf, len, LAN, XSK_Q, &o) == 0);
 	CU_ASSERT_EQUAL(o.retval, XDP_REDIRECT);
+	/* 5. a frame longer than the fast lane's MTU stays on the kernel lane
+	 * (which can fragment or send ICMP); one exactly that long goes */
+	steer.skel->bss->fast_max_len = (__u32)len - 1;
+	CU_ASSERT_FATAL(run_steer(&steer, buf, len, LAN, XSK_Q, &o) == 0);
+	CU_ASSERT_EQUAL(o.retval, XDP_PASS);
+	CU_ASSERT_EQUAL(o.reason, SHUNT_REASON_FAST_TOO_BIG);
+	CU_ASSERT_EQUAL(o.lane, SHUNT_LANE_KERNEL);
+	steer.skel->bss->fast_max_len = (__u32)len;
+	CU_ASSERT_FATAL(run_steer(&steer, buf, len, LAN, XSK_Q, &o) == 0);
+	CU_ASSERT_EQUAL(o.retval, XDP_REDIRECT);
+	steer.skel->bss->fast_max_len = 0;
 out:
 	steer_close(&steer);
 	config_free(cfg);
@@ -1661,7 +1672,8 @@ int main(void)
 		return 1;
 	CU_pSuite s = CU_add_suite("steer_bpf", NULL, NULL);
 	CU_add_test(s, "fixtures", test_fixtures);
-	CU_add_test(s, "the reused clock reading never hides a hung worker", test_clock_reuse);
+	CU_add_test(s, "packet sequences: a reused clock reading never hides a hung worker; frames over the MTU",
+		    test_clock_reuse);
 	CU_add_test(s, "prefix table edges (steer, tc lane, image, reference)", test_prefix_fixtures);
 	CU_add_test(s, "random rule sets: steer == lane == image == reference", test_random_agreement);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

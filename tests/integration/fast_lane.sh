@@ -364,10 +364,11 @@ neigh_resolve() {
 	stats_snapshot
 	nn="$(delta "$(fast_drop no_neighbour)")"
 	check_ge "$label: drops.no_neighbour grew" 1 "$nn"
-	# 600 at 2000/s last 300 ms; the control loop serves resolve requests
-	# every <= 100 ms, then ARP/ND and a publication: resolved within 200 ms
-	check_ge "$label: datagrams received by the server (resolved within 200 ms)" \
-		$((n / 3)) "$UDP_RECV_COUNT"
+	# the worker's first request wakes the control loop at once (eventfd),
+	# then ARP/ND and a publication: resolved within a few ms, i.e. a few
+	# datagrams at 2000/s (up to 200 when it waits for the 100 ms tick)
+	check_le "$label: drops.no_neighbour (resolved within ~10 ms)" 20 "$nn"
+	check_ge "$label: datagrams received by the server" $((n - 20)) "$UDP_RECV_COUNT"
 	is_int "$nn" && rest=$((UDP_RECV_COUNT + nn))
 	check_eq "$label: received + no_neighbour drops" "$n" "${rest:-missing}"
 	check_eq "$label: fast lane tx_packets grew by (= received)" "$UDP_RECV_COUNT" \
@@ -558,6 +559,27 @@ step_k() {
 	k_stream "k(queue 1)" 1 7006 300 2 1 1
 }
 
+server_mac() { ip -j -n "$LAB_SERVER" link show dev eth0 | jq -r '.[0].address'; }
+neigh_state() { ip -n "$LAB_GW" neigh show "$1" dev "$2" | awk '{ print $NF }'; }
+neigh_reachable() { [[ "$(neigh_state "$1" "$2")" == REACHABLE ]]; }
+
+step_p() {
+	echo "# p. a STALE neighbour the fast lane uses is re-confirmed by the kernel (NTF_USE every 5 s)"
+	local state
+	# fast-lane traffic never passes the kernel's neighbour code: left alone,
+	# the entry would stay STALE and a MAC change would go unnoticed
+	ip -n "$LAB_GW" neigh replace 198.18.2.2 lladdr "$(server_mac)" dev gw-wan nud stale
+	check_eq "p: the entry is STALE" STALE "$(neigh_state 198.18.2.2 gw-wan)"
+	if wait_for -t 8 neigh_reachable 198.18.2.2 gw-wan; then
+		pass "p: REACHABLE again within 8 s, with no kernel-lane traffic to it"
+	else
+		fail "p: still $(neigh_state 198.18.2.2 gw-wan) after 8 s"
+	fi
+	state="$(printf '/shunt/routes\n' | timeout 10 dpdk-telemetry.py -f "shunt-$SHUNT_PID" 2>/dev/null |
+		jq -r '."/shunt/routes".neighbour_refreshes' 2>/dev/null)"
+	check_gt "p: /shunt/routes neighbour_refreshes" 0 "$state"
+}
+
 step_m() {
 	echo "# m. DPDK telemetry: dpdk-telemetry.py reads /shunt/lcores, /shunt/ports, /shunt/routes"
 	local out lcores ports routes
@@ -604,6 +626,40 @@ step_n() {
 	done
 }
 
+step_o() {
+	echo "# o. frames longer than the smallest fast-lane MTU stay on the kernel lane (fragments, ICMP)"
+	local sent rc=0
+	ip -n "$LAB_GW" link set dev gw-wan mtu 1400 || { fail "o: cannot set gw-wan's MTU"; return 1; }
+	if ! start_fast "o" "$CONFIG"; then
+		ip -n "$LAB_GW" link set dev gw-wan mtu 1500
+		return 1
+	fi
+	check_match "o: the log gives the limit (MTU 1400 + 14)" 'frames over 1414 bytes' "$(cat "$SHUNT_LOG")"
+	warm_neighbours
+	stats_snapshot
+	# 1450-byte datagrams: 1492-byte frames, fine on gw-lan (1500), too long
+	# for gw-wan. The client sets DF (path MTU discovery): the first one
+	# stays on the kernel lane, which answers "fragmentation needed"; the
+	# client then fragments the rest itself, and fragments are kernel-lane
+	# traffic anyway. Dropped in the fast lane instead, none would arrive
+	# and the client would never learn the path MTU.
+	if udp_recv_start "$LAB_SERVER" 198.18.2.2 7000 50 5; then
+		sent="$(udp_send "$LAB_CLIENT" 198.18.2.2 7000 50 1450 200)"
+		check_eq "o: datagrams sent" 50 "$sent"
+		udp_recv_result || rc=$?
+		check_ge "o: datagrams received (all but the one that taught the path MTU)" 49 "$UDP_RECV_COUNT"
+	else
+		fail "o: UDP receiver did not start"
+	fi
+	stats_snapshot
+	check_ge "o: reasons.steer.fast_too_big grew" 1 "$(delta '.reasons.steer.fast_too_big.packets')"
+	check_gt "o: reasons.steer.fragment grew (the client fragments after the ICMP)" 0 \
+		"$(delta '.reasons.steer.fragment.packets')"
+	check_eq "o: fast lane rx_packets grew by" 0 "$(delta "$(fast_sum rx_packets)")"
+	shunt_stop >/dev/null 2>&1
+	ip -n "$LAB_GW" link set dev gw-wan mtu 1500
+}
+
 step_l() {
 	echo "# l. SIGTERM: exit status 0, nothing left on gw-lan and gw-wan"
 	local rc=0 dev
@@ -643,9 +699,11 @@ main() {
 		step_i
 		step_j
 		step_k
+		step_p
 		step_m
 		step_l
 		step_n
+		step_o
 	fi
 	shunt_stop >/dev/null 2>&1
 	echo "$PASSED passed, $FAILED failed"
