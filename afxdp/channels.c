@@ -11,24 +11,34 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* One SIOC* ioctl on ifname's ifreq (ifr_data or ifr_mtu as the caller
+ * set it up). 0 or -errno. */
+static int if_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
+{
+	int fd, err = 0;
+
+	if (strlen(ifname) >= sizeof(ifr->ifr_name))
+		return -ENAMETOOLONG;
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, req, ifr) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int nic_channels_get(const char *ifname, struct nic_channels *ch)
 {
 	struct ethtool_channels ec = { .cmd = ETHTOOL_GCHANNELS };
 	struct ifreq ifr;
-	int fd, err = 0;
+	int err;
 
 	memset(ch, 0, sizeof(*ch));
 	memset(&ifr, 0, sizeof(ifr));
-	if (strlen(ifname) >= sizeof(ifr.ifr_name))
-		return -ENAMETOOLONG;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = (void *)&ec;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
-		err = -errno;
-	close(fd);
+	err = if_ioctl(ifname, SIOCETHTOOL, &ifr);
 	if (err)
 		return err;
 	ch->combined = ec.combined_count;
@@ -43,16 +53,9 @@ int nic_channels_get(const char *ifname, struct nic_channels *ch)
 int nic_mtu(const char *ifname)
 {
 	struct ifreq ifr;
-	int fd, mtu;
+	int err;
 
 	memset(&ifr, 0, sizeof(ifr));
-	if (strlen(ifname) >= sizeof(ifr.ifr_name))
-		return -ENAMETOOLONG;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	mtu = ioctl(fd, SIOCGIFMTU, &ifr) < 0 ? -errno : ifr.ifr_mtu;
-	close(fd);
-	return mtu;
+	err = if_ioctl(ifname, SIOCGIFMTU, &ifr);
+	return err ? err : ifr.ifr_mtu;
 }
