@@ -25,6 +25,7 @@ _Static_assert(sizeof(struct shunt_fast_lcore) % 64 == 0, "fast_lcores entries o
 _Static_assert(offsetof(struct shunt_fast_lcore, drops) == 88, "shunt_fast_lcore layout");
 _Static_assert(sizeof(struct shunt_fast_port) == 104, "shunt_fast_port layout");
 _Static_assert(SHUNT_FAST_REASON_MAX <= 16, "fast reason names fit the stats tables");
+_Static_assert(sizeof(struct shunt_addr) == 20, "shunt_addr layout");
 _Static_assert(SHUNT_MAX_RULES == 64, "rule bitmaps are one __u64");
 _Static_assert(SHUNT_REASON_MAX < 48, "reason names fit the stats tables");
 

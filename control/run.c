@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "channels.h"
+#include "addrwatch.h"
 #include "cmd.h"
 #include "fastlane.h"
 #include "lane.h"
@@ -203,6 +205,7 @@ struct run_state {
 	struct lane_bpf *skel;
 	struct steer_bpf *steer[SHUNT_MAX_IFACES];
 	struct fastlane *fast;
+	struct addrwatch *addrs; /* hybrid: the gateway's addresses added later */
 	struct shunt_meta meta;
 	bool pinned;
 };
@@ -215,6 +218,8 @@ static void teardown(const struct shunt_config *cfg, struct run_state *st)
 		st->fast = NULL;
 		log_info("fast lane stopped");
 	}
+	addrwatch_close(st->addrs);
+	st->addrs = NULL;
 	for (unsigned i = 0; i < st->meta.niface; i++) {
 		struct shunt_meta_iface *mi = &st->meta.iface[i];
 
@@ -326,10 +331,15 @@ static int start_steer(const struct shunt_config *cfg, struct run_state *st)
 			return -EINVAL;
 		steer_set_fast_max_len(st->steer[i], max_len);
 		if (i == 0) {
+			/* subscribe first: an address added while the tables
+			 * are built is then seen by the watcher */
+			st->addrs = addrwatch_open();
+			if (!st->addrs || addrwatch_bind(st->addrs, steer_object(st->steer[i])))
+				return -EIO;
 			n = steer_fill_local_addrs(steer_object(st->steer[i]));
 			if (n < 0)
 				return n;
-			log_info("%d local address(es) stay on the kernel lane", n);
+			log_info("%d local address(es) stay on the kernel lane (and any added later)", n);
 		}
 		err = xdp_mode_check(cfg, i, (int)mi->ifindex, &mode);
 		if (err)
@@ -483,12 +493,20 @@ int cmd_run(const struct shunt_config *cfg)
 		/* the fast lane's control loop runs here (route updates, port
 		 * counters) every 100 ms or on a netlink event; the interface
 		 * check below once a second */
-		if (st.fast) {
-			for (int t = 0; t < 10 && !stop_signal; t++)
+		for (int t = 0; t < 10 && !stop_signal; t++) {
+			if (st.fast) {
 				fastlane_poll(st.fast, 100);
-			if (stop_signal)
-				break;
+			} else {
+				struct pollfd pfd = { .fd = st.addrs ? addrwatch_fd(st.addrs) : -1,
+						      .events = POLLIN };
+
+				poll(&pfd, 1, 100);
+			}
+			if (st.addrs)
+				addrwatch_poll(st.addrs);
 		}
+		if (stop_signal)
+			break;
 		/* an interface that vanishes takes our programs with it; one that is
 		 * renamed keeps them: say so once, and keep tracking it by ifindex,
 		 * which is what teardown detaches by */
@@ -509,8 +527,6 @@ int cmd_run(const struct shunt_config *cfg)
 				maps_write_meta(lane_object(st.skel), &st.meta);
 			}
 		}
-		if (!st.fast)
-			sleep(1);
 	}
 	log_info("%s: detaching", strsignal(stop_signal));
 	teardown(cfg, &st);

@@ -25,6 +25,7 @@
 #define SHUNT_MAX_QUEUES 64           /* per interface: xsks_map and heartbeat slots */
 #define SHUNT_MAX_FLOWS 65536         /* flows override entries */
 #define SHUNT_MAX_LOCAL_ADDRS 256     /* the gateway's own addresses (not link-local) */
+#define SHUNT_MAX_LOCAL_EXTRA 256     /* ... added while shunt runs (local_extra) */
 #define SHUNT_MAX_PREFIXES 8          /* per rule and field (src, dst) */
 
 /* IPv6 extension headers walked before giving up (ipv6_ext_too_deep); the
@@ -114,6 +115,15 @@ struct shunt_flow_key {
 	__u8 pad[2];
 	__u8 saddr[16];
 	__u8 daddr[16];
+};
+
+/* Key of the local_extra map: an address the gateway got while shunt runs
+ * (the ones it had at start are flags in the dst tables). Network order;
+ * IPv4 in the first 4 bytes, the rest zero. */
+struct shunt_addr {
+	__u8 family; /* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16];
 };
 
 struct shunt_flow {

@@ -93,11 +93,24 @@ static __always_inline __u32 kernel_only(const struct pkt_info *p)
  * answer changes nothing. dst is the dst table's entry of the destination
  * (cls_match, cls_dst_entry): the gateway's own addresses are host entries
  * there with SHUNT_CLS_LOCAL (control/steer.c), so no lookup of their own. */
+/* An address the gateway got after the tables were built? */
+static __always_inline int is_local_extra(const struct pkt_info *p)
+{
+	struct shunt_addr a = { .family = p->family };
+	__u32 zero = 0;
+	__u32 *n = bpf_map_lookup_elem(&local_extra_count, &zero);
+
+	if (!n || !*n)
+		return 0;
+	__builtin_memcpy(a.addr, p->daddr, 16);
+	return bpf_map_lookup_elem(&local_extra, &a) != NULL;
+}
+
 static __always_inline __u32 kernel_only_dest(const struct pkt_info *p, __u32 dst)
 {
 	if (is_link_local(p))
 		return SHUNT_REASON_LINK_LOCAL;
-	if (dst & SHUNT_CLS_LOCAL)
+	if ((dst & SHUNT_CLS_LOCAL) || is_local_extra(p))
 		return SHUNT_REASON_LOCAL_DEST;
 	return 0;
 }

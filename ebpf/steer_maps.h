@@ -48,6 +48,25 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } heartbeat SEC(".maps");
 
+/* The gateway's addresses added while shunt runs (control/addrwatch.c);
+ * entry 0 of local_extra_count is their number, so that steer skips the
+ * hash (~35 ns) while there are none. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SHUNT_MAX_LOCAL_EXTRA);
+	__type(key, struct shunt_addr);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} local_extra SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} local_extra_count SEC(".maps");
+
 /* The last clock reading of this CPU and how many more packets may use it
  * (steer.bpf.c, now_for()). Per program copy, not pinned. */
 struct clock_cache {

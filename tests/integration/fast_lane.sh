@@ -582,6 +582,33 @@ step_p() {
 	check_gt "p: /shunt/routes neighbour_refreshes" 0 "$state"
 }
 
+step_q() {
+	echo "# q. an address the gateway gets while shunt runs stays on the kernel lane (delivered locally)"
+	ip -n "$LAB_GW" addr add 198.18.2.50/24 dev gw-wan || { fail "q: cannot add 198.18.2.50"; return 1; }
+	sleep 0.5 # the watcher runs every 100 ms
+	stats_snapshot
+	if udp_recv_start "$LAB_GW" 198.18.2.50 7000 100 5; then
+		check_eq "q: datagrams sent to the new address" 100 \
+			"$(udp_send "$LAB_CLIENT" 198.18.2.50 7000 100 64 1000)"
+		udp_recv_result || true
+		check_eq "q: datagrams the gateway itself received on 198.18.2.50:7000" 100 "$UDP_RECV_COUNT"
+	else
+		fail "q: UDP receiver on 198.18.2.50 did not start"
+	fi
+	stats_snapshot
+	check_eq "q: reasons.steer.local_dest grew by" 100 "$(delta '.reasons.steer.local_dest.packets')"
+	check_eq "q: fast lane rx_packets grew by" 0 "$(delta "$(fast_sum rx_packets)")"
+	ip -n "$LAB_GW" addr del 198.18.2.50/24 dev gw-wan
+	sleep 0.5
+	stats_snapshot
+	udp_send "$LAB_CLIENT" 198.18.2.50 7000 20 64 1000 >/dev/null
+	stats_snapshot
+	check_eq "q: once removed, it is no longer local (local_dest grew by)" 0 \
+		"$(delta '.reasons.steer.local_dest.packets')"
+	check_eq "q: ... and takes the fast lane again (udp-fast steer.fast grew by)" 20 \
+		"$(delta "$(rule_steer udp-fast fast)")"
+}
+
 step_m() {
 	echo "# m. DPDK telemetry: dpdk-telemetry.py reads /shunt/lcores, /shunt/ports, /shunt/routes"
 	local out lcores ports routes
@@ -702,6 +729,7 @@ main() {
 		step_j
 		step_k
 		step_p
+		step_q
 		step_m
 		step_l
 		step_n
