@@ -78,6 +78,9 @@ int eal_args_build(const struct shunt_config *cfg, const struct afxdp_port *port
 		err = err ?: add(out, "%u", cfg->dp.memory_mb);
 	} else {
 		err = err ?: add(out, "--socket-mem=%u", cfg->dp.memory_mb);
+		/* no hugepage files left behind, even by a killed run (shunt
+		 * runs no DPDK secondary process that would map them) */
+		err = err ?: add(out, "--huge-unlink");
 	}
 	for (int i = 0; i < nports && !err; i++) {
 		err = add(out, "--vdev");

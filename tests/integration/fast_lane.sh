@@ -41,6 +41,23 @@ STATS_PREV="{}"
 BG_PIDS=()
 KILLED_PIDS=() # shunt runs step j killed: their EAL runtime dirs go if still there
 
+# Step r reserves hugepages (a host-wide setting) and mounts a hugetlbfs of
+# its own; both go back as they were, even on failure.
+HUGE_MNT=""
+HUGE_WAS=""
+
+huge_release() {
+	if [[ -n "$HUGE_MNT" ]]; then
+		umount "$HUGE_MNT" 2>/dev/null
+		rmdir "$HUGE_MNT" 2>/dev/null
+		HUGE_MNT=""
+	fi
+	if [[ -n "$HUGE_WAS" ]]; then
+		echo "$HUGE_WAS" >/proc/sys/vm/nr_hugepages 2>/dev/null
+		HUGE_WAS=""
+	fi
+}
+
 cleanup() {
 	local p
 	if [[ -n "${SHUNT_PID:-}" ]]; then
@@ -51,6 +68,7 @@ cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	shunt_stop >/dev/null 2>&1 || true
+	huge_release
 	for p in "${KILLED_PIDS[@]}"; do
 		rm -rf -- "/var/run/dpdk/shunt-$p"
 	done
@@ -689,6 +707,39 @@ step_o() {
 	ip -n "$LAB_GW" link set dev gw-wan mtu 1500
 }
 
+step_r() {
+	echo "# r. hugepages = true (the production memory path): EAL on 2 MB hugepages, forwarding exact"
+	local conf="$TEST_TMP/huge.conf" want=300 got
+	HUGE_WAS="$(cat /proc/sys/vm/nr_hugepages)"
+	echo $((HUGE_WAS + want)) >/proc/sys/vm/nr_hugepages 2>/dev/null
+	got="$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)"
+	if ! is_int "$got" || ((got < want)); then
+		huge_release
+		echo "    | skipped: could not reserve $want hugepages of 2 MB (got ${got:-none}): memory too fragmented"
+		return 0
+	fi
+	HUGE_MNT="$(mktemp -d /tmp/shunt-huge.XXXXXX)"
+	if ! mount -t hugetlbfs -o pagesize=2M none "$HUGE_MNT"; then
+		fail "r: cannot mount a hugetlbfs"
+		huge_release
+		return 1
+	fi
+	write_config "$conf" "s|hugepages = false;.*|hugepages = true;|; s|memory_mb = 512;.*|memory_mb = 512; eal_extra = [\"--huge-dir\", \"$HUGE_MNT\"];|"
+	if start_fast "r" "$conf"; then
+		check_gt "r: EAL took hugepages (HugePages_Free fell)" 0 \
+			$((got - $(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)))
+		check_empty "r: no hugepage file left to leak (--huge-unlink)" "$(ls -A "$HUGE_MNT")"
+		warm_neighbours
+		stats_snapshot
+		udp_stream "r" 198.18.2.2 7000 500 10
+		check_eq "r: datagrams received by the server" 500 "$UDP_RECV_COUNT"
+		stats_snapshot
+		check_eq "r: fast lane tx_packets grew by" 500 "$(delta "$(fast_sum tx_packets)")"
+		shunt_stop >/dev/null 2>&1
+	fi
+	huge_release
+}
+
 step_l() {
 	echo "# l. SIGTERM: exit status 0, nothing left on gw-lan and gw-wan"
 	local rc=0 dev
@@ -734,6 +785,7 @@ main() {
 		step_l
 		step_n
 		step_o
+		step_r
 	fi
 	shunt_stop >/dev/null 2>&1
 	echo "$PASSED passed, $FAILED failed"

@@ -94,7 +94,8 @@ static void test_eal_huge_and_cores(void)
 	CU_ASSERT_STRING_EQUAL(a.argv[1], "--lcores=0@5,1@1,2@2");
 	CU_ASSERT_STRING_EQUAL(a.argv[2], "--main-lcore=0");
 	CU_ASSERT_STRING_EQUAL(a.argv[5], "--socket-mem=256");
-	CU_ASSERT_STRING_EQUAL(a.argv[6], "--vdev");
+	CU_ASSERT_STRING_EQUAL(a.argv[6], "--huge-unlink");
+	CU_ASSERT_STRING_EQUAL(a.argv[7], "--vdev");
 	/* a worker on main_core (idle = adaptive): two lcores on one CPU */
 	cfg.iface[0].queue[0].core = 5;
 	CU_ASSERT_EQUAL_FATAL(eal_args_build(&cfg, p, n, "shunt", "x", &a), 0);
