@@ -183,7 +183,8 @@ int main(int argc, char **argv)
 	w = rte_zmalloc("bp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
 	if (!pool || in_port < 0 || out_port < 0 || hb_fd < 0 || !rc || !w) {
 		fprintf(stderr, "bench_pipeline: set-up failed (pool, ring ports, map, routes)\n");
-		return 1;
+		quit = true;
+		goto out;
 	}
 
 	/* as setup_workers() does it, with ring ports */
@@ -232,7 +233,7 @@ int main(int argc, char **argv)
 	quit = true;
 	rte_eal_mp_wait_lcore();
 
-	{
+	if (st.tsc_hz) {
 		uint64_t drops = 0;
 		double ns = st.tx_packets ? (double)st.busy_cycles * 1e9 / (double)st.tsc_hz / (double)st.tx_packets : 0;
 
@@ -247,9 +248,12 @@ int main(int argc, char **argv)
 			if (st.drops[k])
 				printf("drops %s %llu\n", fast_reason_name(k), (unsigned long long)st.drops[k]);
 	}
+out:
 	route_close(rc);
-	rte_eth_dev_stop((uint16_t)in_port);
-	rte_eth_dev_stop((uint16_t)out_port);
+	if (in_port >= 0)
+		rte_eth_dev_stop((uint16_t)in_port);
+	if (out_port >= 0)
+		rte_eth_dev_stop((uint16_t)out_port);
 	{
 		char dir[256];
 
@@ -257,7 +261,8 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		fastlane_rm_runtime_dir(dir);
 	}
-	close(hb_fd);
+	if (hb_fd >= 0)
+		close(hb_fd);
 	config_free(&cfg);
 	return st.tx_packets ? 0 : 1;
 }
