@@ -231,10 +231,11 @@ static void print_table_fast(const struct snapshot *s, const struct snapshot *pr
 			printf(" %10.0f %10.0f", rate(x->rx_packets, prev->worker[w].rx_packets, secs),
 			       rate(x->tx_packets, prev->worker[w].tx_packets, secs));
 		printf(" ");
+		/* fast_ports is written from slot 0 up: its slots are s->port's */
 		for (unsigned i = 0; i < x->nrx && i < SHUNT_MAX_QUEUES; i++)
-			for (unsigned j = 0; j < s->nports; j++)
-				if (j == x->rx_port[i])
-					printf(" %s/q%u", port_iface(s, &s->port[j]), s->port[j].queue);
+			if (x->rx_port[i] < s->nports)
+				printf(" %s/q%u", port_iface(s, &s->port[x->rx_port[i]]),
+				       s->port[x->rx_port[i]].queue);
 		printf("%s\n", x->running ? "" : "  [stopped]");
 	}
 	printf("\n%-14s %4s %-17s %12s %14s %12s %14s %8s %8s %9s\n", "port", "core", "xdp", "rx packets",

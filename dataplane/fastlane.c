@@ -60,7 +60,6 @@ struct fastlane {
 	size_t lcores_len;
 	int ports_fd;
 	volatile bool quit;
-	bool launched;
 	uint64_t next_port_stats;
 	char runtime_dir[256];
 };
@@ -347,8 +346,6 @@ static int setup_workers(struct fastlane *fl, int hb_fd)
 			rx = &wk->rx[wk->nrx];
 			rx->port = fl->port_id[i];
 			rx->ifslot = (uint8_t)fl->port[i].iface;
-			rx->queue = (uint16_t)fl->port[i].queue;
-			rx->stat_slot = (uint16_t)i;
 			rx->hb_key = SHUNT_HB_KEY(fl->port[i].iface, fl->port[i].queue);
 			if (st->nrx < SHUNT_MAX_QUEUES)
 				st->rx_port[st->nrx++] = (uint16_t)i;
@@ -549,7 +546,6 @@ struct fastlane *fastlane_start(const struct shunt_config *cfg, const uint32_t *
 			rte_eal_mp_wait_lcore();
 			goto fail_route;
 		}
-		fl->launched = true;
 		log_info("fast lane: worker lcore %u on core %u polls %u port(s)", fl->worker[w].lcore,
 			 fl->cpu[w], fl->worker[w].nrx);
 	}

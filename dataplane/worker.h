@@ -23,9 +23,7 @@
 struct worker_rx {
 	uint16_t port;     /* ethdev port id */
 	uint8_t ifslot;    /* interface it receives on */
-	uint16_t queue;    /* NIC queue: the heartbeat row's column */
-	uint16_t stat_slot; /* fast_ports slot */
-	uint32_t hb_key;   /* SHUNT_HB_KEY(ifslot, queue) */
+	uint32_t hb_key;   /* SHUNT_HB_KEY(ifslot, NIC queue) */
 };
 
 struct worker_tx {
